@@ -1,0 +1,147 @@
+// swift-tools-version: 6.1
+// Vizor: build VMs and VM templates by network-installing OS images from
+// unmodified ISOs, on CloudStack and XenServer, driven by Razor.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Vizor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vizor", targets: ["vizor"]),
+        .executable(name: "vizor-bench", targets: ["VizorBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
+
+        // MARK: Backends (each product its own module so they build and test apart)
+        .target(
+            name: "BackendKit",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Sources/Backends/Kit", swiftSettings: strict),
+        .target(
+            name: "VizorMedia",
+            dependencies: ["BackendKit"],
+            path: "Sources/Backends/Media", swiftSettings: strict),
+        .target(
+            name: "VizorStore",
+            dependencies: ["BackendKit", "VizorMedia", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Backends/Store", swiftSettings: strict),
+        .target(
+            name: "VizorXenServer",
+            dependencies: [
+                "BackendKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Backends/XenServer", swiftSettings: strict),
+        .target(
+            name: "VizorCloudStack",
+            dependencies: [
+                "BackendKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Backends/CloudStack", swiftSettings: strict),
+        .target(
+            name: "VizorRazor",
+            dependencies: [
+                "BackendKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Backends/Razor", swiftSettings: strict),
+        .target(
+            name: "VizorProvisioning",
+            dependencies: ["BackendKit", "VizorMedia"],
+            path: "Sources/Backends/Provisioning", swiftSettings: strict),
+        .target(
+            name: "VizorExposure",
+            dependencies: [
+                "BackendKit", "VizorMedia", "CFuse",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Backends/Exposure", swiftSettings: strict),
+        // Lab servers share no code with the clients: independent clients judge them.
+        .target(
+            name: "LabXAPI",
+            dependencies: [
+                "BackendKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Backends/Lab/XAPI", swiftSettings: strict),
+        .target(
+            name: "LabCloudStack",
+            dependencies: [
+                "BackendKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Backends/Lab/CloudStack", swiftSettings: strict),
+        .target(
+            name: "LabRazor",
+            dependencies: [
+                "BackendKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Backends/Lab/Razor", swiftSettings: strict),
+        .target(
+            name: "VizorLab",
+            dependencies: ["BackendKit", "VizorMedia", "LabXAPI", "LabCloudStack", "LabRazor"],
+            path: "Sources/Backends/Lab/Kit", swiftSettings: strict),
+
+        // MARK: Model and UI
+        .target(
+            name: "VizorModel",
+            dependencies: [
+                "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer", "VizorCloudStack",
+                "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "VizorTUI",
+            dependencies: ["VizorModel", "CNcurses"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "vizor",
+            dependencies: [
+                "VizorTUI", "VizorModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "VizorBench",
+            dependencies: ["VizorTUI", "VizorModel"],
+            path: "Benchmarks/VizorBench", swiftSettings: strict),
+
+        // MARK: Tests, one target per module plus end to end
+        .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore"], swiftSettings: strict),
+        .testTarget(name: "XenServerTests", dependencies: ["VizorXenServer", "LabXAPI"], swiftSettings: strict),
+        .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
+        .testTarget(name: "RazorTests", dependencies: ["VizorRazor", "LabRazor"], swiftSettings: strict),
+        .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], swiftSettings: strict),
+        .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
+        .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),
+    ]
+)

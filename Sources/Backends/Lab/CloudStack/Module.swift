@@ -1,0 +1,4 @@
+import BackendKit
+
+/// The lab's CloudStack server name, as printed by `vizor lab serve`.
+public let labCloudStackName = "cloudstack"

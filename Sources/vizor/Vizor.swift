@@ -1,0 +1,21 @@
+import ArgumentParser
+import VizorModel
+import VizorTUI
+
+@main
+struct Vizor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vizor",
+        abstract: "Build VMs and VM templates by network-installing OS images from ISOs.",
+        discussion: """
+            With no sub-command, vizor opens the dashboard. With no configuration
+            file it starts the lab: CloudStack, XenServer and Razor servers on
+            loopback and a sample media library.
+            """,
+        subcommands: [LabCommand.self]
+    )
+
+    mutating func run() async throws {
+        print("dashboard not yet available")
+    }
+}

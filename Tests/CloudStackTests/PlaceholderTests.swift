@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct CloudStackTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("CloudStackTests".hasSuffix("Tests")) }
+}

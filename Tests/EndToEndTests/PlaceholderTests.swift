@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EndToEndTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("EndToEndTests".hasSuffix("Tests")) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct ExposureTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("ExposureTests".hasSuffix("Tests")) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct MediaTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("MediaTests".hasSuffix("Tests")) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct ModelTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("ModelTests".hasSuffix("Tests")) }
+}

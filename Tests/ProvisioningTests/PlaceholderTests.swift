@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct ProvisioningTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("ProvisioningTests".hasSuffix("Tests")) }
+}

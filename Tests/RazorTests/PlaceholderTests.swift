@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct RazorTestsPlaceholder {
+    @Test func suiteIsWired() { #expect("RazorTests".hasSuffix("Tests")) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct TUITestsPlaceholder {
+    @Test func suiteIsWired() { #expect("TUITests".hasSuffix("Tests")) }
+}
