@@ -100,6 +100,8 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Backends/Lab/Razor", swiftSettings: strict),
         .target(
