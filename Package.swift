@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/Backends/Razor", swiftSettings: strict),
         .target(
