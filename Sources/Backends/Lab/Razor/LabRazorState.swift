@@ -67,6 +67,7 @@ actor LabRazorState {
     var tasks: [LabTask] = LabBuiltinTasks.all
     var tags: [LabTag] = []
     var brokers: [LabBroker] = []
+    var hooks: [LabHook] = []
     /// In rule order: binding takes the first match.
     var policies: [LabPolicy] = []
     var nodes: [LabNode] = []
