@@ -3,6 +3,7 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
