@@ -60,7 +60,7 @@ struct RawHTTP: Sendable {
     func send(_ method: String, _ url: String, body: String? = nil, contentType: String? = "application/json",
               headers: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
-        request.method = method == "POST" ? .POST : .GET
+        request.method = method == "POST" ? .POST : method == "HEAD" ? .HEAD : .GET
         if let username, let password {
             request.headers.add(name: "Authorization", value: "Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
         }

@@ -39,3 +39,23 @@ import VizorRazor
         #expect(configuration.description.contains("fred"))
     }
 }
+
+@Suite struct LabQuirkTests {
+    @Test func headProbeOfApiAnswersLikeGetWithoutBody() async throws {
+        try await withLab { lab in
+            let reply = try await RawHTTP().send("HEAD", lab.endpoint.url)
+            #expect(reply.status == 200)
+            #expect(reply.body.isEmpty)
+        }
+    }
+
+    @Test func aMissingBrokerIsABareStringUnderTheJSONContentTypeAndTheClientCopes() async throws {
+        try await withLab { lab in
+            let reply = try await RawHTTP().get(lab.baseURL + "/api/collections/brokers/nope")
+            #expect(reply.status == 404)
+            #expect(reply.header("Content-Type") == "application/json")
+            #expect(reply.body == "no broker matched name=nope")
+            #expect(try await makeClient(lab).member("brokers", name: "nope") == nil)
+        }
+    }
+}

@@ -166,7 +166,7 @@ extension LabRazorState {
             return .object(object)
         case "brokers":
             guard let broker = brokers.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                throw LabRazorFailure(404, "no broker matched name=\(name)")
+                throw LabRazorFailure(404, "no broker matched name=\(name)", bare: true)
             }
             var object = head(.string(broker.name), broker.name)
             object["configuration"] = .object(broker.configuration)
