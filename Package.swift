@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "XenServerTests", dependencies: ["VizorXenServer", "LabXAPI"], swiftSettings: strict),
         .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
         .testTarget(name: "RazorTests", dependencies: ["VizorRazor", "LabRazor"], swiftSettings: strict),
-        .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], swiftSettings: strict),
+        .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),

@@ -10,9 +10,9 @@ public enum AnswerFileRenderer {
     /// specialize (name, time zone), oobeSystem (accounts, auto-logon, first logon).
     public static func autounattend(_ install: ValidatedInstall, context: ServingContext) -> String {
         let spec = install.spec
-        let windowsPE = XMLNode("settings", [("pass", "windowsPE")], [
+        let windowsPE = XMLTree("settings", [("pass", "windowsPE")], [
             component("Microsoft-Windows-International-Core-WinPE", install, [
-                XMLNode("SetupUILanguage", [], [.leaf("UILanguage", install.setupUILanguage)]),
+                XMLTree("SetupUILanguage", [], [.leaf("UILanguage", install.setupUILanguage)]),
                 .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
                 .leaf("SystemLocale", spec.systemLocale),
                 .leaf("UILanguage", install.setupUILanguage),
@@ -21,19 +21,19 @@ public enum AnswerFileRenderer {
             ]),
             component("Microsoft-Windows-Setup", install, [
                 diskConfiguration(spec.firmware == .uefi),
-                XMLNode("ImageInstall", [], [XMLNode("OSImage", [], [
-                    XMLNode("InstallFrom", [], [XMLNode("MetaData", [("wcm:action", "add")], [
+                XMLTree("ImageInstall", [], [XMLTree("OSImage", [], [
+                    XMLTree("InstallFrom", [], [XMLTree("MetaData", [("wcm:action", "add")], [
                         .leaf("Key", "/IMAGE/INDEX"), .leaf("Value", String(install.edition.index)),
                     ])]),
-                    XMLNode("InstallTo", [], [.leaf("DiskID", "0"), .leaf("PartitionID", spec.firmware == .uefi ? "3" : "2")]),
+                    XMLTree("InstallTo", [], [.leaf("DiskID", "0"), .leaf("PartitionID", spec.firmware == .uefi ? "3" : "2")]),
                     .leaf("InstallToAvailablePartition", "false"),
                     .leaf("WillShowUI", "OnError"),
                 ])]),
                 userData(spec),
             ]),
         ])
-        let specialize = XMLNode("settings", [("pass", "specialize")], specializeComponents(install, computerName: spec.hostname))
-        let oobe = XMLNode("settings", [("pass", "oobeSystem")], [
+        let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: spec.hostname))
+        let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
             internationalCore(install),
             component("Microsoft-Windows-Shell-Setup", install, [
                 autoLogon(spec),
@@ -45,43 +45,43 @@ public enum AnswerFileRenderer {
                 .leaf("TimeZone", install.windowsTimeZone),
             ]),
         ])
-        return XMLNode("unattend", [("xmlns", namespace)], [windowsPE, specialize, oobe]).document()
+        return XMLTree("unattend", [("xmlns", namespace)], [windowsPE, specialize, oobe]).document()
     }
 
     /// `sysprep.xml`: used with `sysprep /generalize /oobe /shutdown`, so that
     /// every VM made from the template gets a fresh name and skips OOBE.
     public static func sysprep(_ install: ValidatedInstall) -> String {
         let spec = install.spec
-        let generalize = XMLNode("settings", [("pass", "generalize")], [
+        let generalize = XMLTree("settings", [("pass", "generalize")], [
             component("Microsoft-Windows-PnpSysprep", install, [
                 .leaf("PersistAllDeviceInstalls", "true"),
             ]),
         ])
-        let specialize = XMLNode("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
-        let oobe = XMLNode("settings", [("pass", "oobeSystem")], [
+        let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
+        let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
             internationalCore(install),
             component("Microsoft-Windows-Shell-Setup", install, [
                 oobeSettings(install),
-                XMLNode("UserAccounts", [], [administratorPassword(spec)]),
+                XMLTree("UserAccounts", [], [administratorPassword(spec)]),
                 .leaf("RegisteredOrganization", spec.organization),
                 .leaf("RegisteredOwner", spec.owner),
                 .leaf("TimeZone", install.windowsTimeZone),
             ]),
         ])
-        return XMLNode("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
+        return XMLTree("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
     }
 
     // MARK: pieces
 
-    static func component(_ name: String, _ install: ValidatedInstall, _ children: [XMLNode]) -> XMLNode {
-        XMLNode("component", [
+    static func component(_ name: String, _ install: ValidatedInstall, _ children: [XMLTree]) -> XMLTree {
+        XMLTree("component", [
             ("name", name), ("processorArchitecture", install.architecture.unattendValue),
             ("publicKeyToken", "31bf3856ad364e35"), ("language", "neutral"), ("versionScope", "nonSxS"),
             ("xmlns:wcm", wcm),
         ], children)
     }
 
-    static func internationalCore(_ install: ValidatedInstall) -> XMLNode {
+    static func internationalCore(_ install: ValidatedInstall) -> XMLTree {
         component("Microsoft-Windows-International-Core", install, [
             .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
             .leaf("SystemLocale", install.spec.systemLocale),
@@ -92,7 +92,7 @@ public enum AnswerFileRenderer {
         ])
     }
 
-    static func specializeComponents(_ install: ValidatedInstall, computerName: String) -> [XMLNode] {
+    static func specializeComponents(_ install: ValidatedInstall, computerName: String) -> [XMLTree] {
         var components = [
             component("Microsoft-Windows-Shell-Setup", install, [
                 .leaf("ComputerName", computerName),
@@ -107,22 +107,22 @@ public enum AnswerFileRenderer {
         return components
     }
 
-    static func diskConfiguration(_ uefi: Bool) -> XMLNode {
-        func create(_ order: Int, _ type: String, size: Int?) -> XMLNode {
-            var children: [XMLNode] = [.leaf("Order", String(order)), .leaf("Type", type)]
+    static func diskConfiguration(_ uefi: Bool) -> XMLTree {
+        func create(_ order: Int, _ type: String, size: Int?) -> XMLTree {
+            var children: [XMLTree] = [.leaf("Order", String(order)), .leaf("Type", type)]
             children.append(size.map { .leaf("Size", String($0)) } ?? .leaf("Extend", "true"))
-            return XMLNode("CreatePartition", [("wcm:action", "add")], children)
+            return XMLTree("CreatePartition", [("wcm:action", "add")], children)
         }
-        func modify(_ order: Int, _ partition: Int, format: String?, label: String?, letter: String?, active: Bool = false) -> XMLNode {
-            var children: [XMLNode] = [.leaf("Order", String(order)), .leaf("PartitionID", String(partition))]
+        func modify(_ order: Int, _ partition: Int, format: String?, label: String?, letter: String?, active: Bool = false) -> XMLTree {
+            var children: [XMLTree] = [.leaf("Order", String(order)), .leaf("PartitionID", String(partition))]
             if let format { children.append(.leaf("Format", format)) }
             if let label { children.append(.leaf("Label", label)) }
             if let letter { children.append(.leaf("Letter", letter)) }
             if active { children.append(.leaf("Active", "true")) }
-            return XMLNode("ModifyPartition", [("wcm:action", "add")], children)
+            return XMLTree("ModifyPartition", [("wcm:action", "add")], children)
         }
-        let creates: [XMLNode]
-        let modifies: [XMLNode]
+        let creates: [XMLTree]
+        let modifies: [XMLTree]
         if uefi {
             // GPT: EFI system partition, Microsoft reserved, Windows on the rest.
             creates = [create(1, "EFI", size: 500), create(2, "MSR", size: 128), create(3, "Primary", size: nil)]
@@ -134,10 +134,10 @@ public enum AnswerFileRenderer {
             modifies = [modify(1, 1, format: "NTFS", label: "System", letter: nil, active: true),
                         modify(2, 2, format: "NTFS", label: "Windows", letter: "C")]
         }
-        return XMLNode("DiskConfiguration", [], [
-            XMLNode("Disk", [("wcm:action", "add")], [
-                XMLNode("CreatePartitions", [], creates),
-                XMLNode("ModifyPartitions", [], modifies),
+        return XMLTree("DiskConfiguration", [], [
+            XMLTree("Disk", [("wcm:action", "add")], [
+                XMLTree("CreatePartitions", [], creates),
+                XMLTree("ModifyPartitions", [], modifies),
                 .leaf("DiskID", "0"),
                 .leaf("WillWipeDisk", "true"),
             ]),
@@ -145,28 +145,28 @@ public enum AnswerFileRenderer {
         ])
     }
 
-    static func userData(_ spec: InstallSpec) -> XMLNode {
-        var children: [XMLNode] = [.leaf("AcceptEula", "true"), .leaf("FullName", spec.owner),
+    static func userData(_ spec: InstallSpec) -> XMLTree {
+        var children: [XMLTree] = [.leaf("AcceptEula", "true"), .leaf("FullName", spec.owner),
                                    .leaf("Organization", spec.organization)]
         if let key = spec.productKey {
-            children.append(XMLNode("ProductKey", [], [.leaf("Key", key.uppercased()), .leaf("WillShowUI", "OnError")]))
+            children.append(XMLTree("ProductKey", [], [.leaf("Key", key.uppercased()), .leaf("WillShowUI", "OnError")]))
         }
-        return XMLNode("UserData", [], children)
+        return XMLTree("UserData", [], children)
     }
 
-    static func hidden(_ element: String, _ password: String, _ setting: WindowsPassword.Setting) -> XMLNode {
-        XMLNode(element, [], [.leaf("Value", WindowsPassword.encode(password, for: setting)), .leaf("PlainText", "false")])
+    static func hidden(_ element: String, _ password: String, _ setting: WindowsPassword.Setting) -> XMLTree {
+        XMLTree(element, [], [.leaf("Value", WindowsPassword.encode(password, for: setting)), .leaf("PlainText", "false")])
     }
 
-    static func administratorPassword(_ spec: InstallSpec) -> XMLNode {
+    static func administratorPassword(_ spec: InstallSpec) -> XMLTree {
         hidden("AdministratorPassword", spec.administratorPassword, .administratorPassword)
     }
 
-    static func userAccounts(_ spec: InstallSpec) -> XMLNode {
+    static func userAccounts(_ spec: InstallSpec) -> XMLTree {
         var children = [administratorPassword(spec)]
         if !spec.users.isEmpty {
-            children.append(XMLNode("LocalAccounts", [], spec.users.map { user in
-                XMLNode("LocalAccount", [("wcm:action", "add")], [
+            children.append(XMLTree("LocalAccounts", [], spec.users.map { user in
+                XMLTree("LocalAccount", [("wcm:action", "add")], [
                     hidden("Password", user.password, .password),
                     .leaf("DisplayName", user.displayName),
                     .leaf("Group", user.group),
@@ -174,11 +174,11 @@ public enum AnswerFileRenderer {
                 ])
             }))
         }
-        return XMLNode("UserAccounts", [], children)
+        return XMLTree("UserAccounts", [], children)
     }
 
-    static func autoLogon(_ spec: InstallSpec) -> XMLNode {
-        XMLNode("AutoLogon", [], [
+    static func autoLogon(_ spec: InstallSpec) -> XMLTree {
+        XMLTree("AutoLogon", [], [
             hidden("Password", spec.administratorPassword, .password),
             .leaf("Enabled", "true"),
             .leaf("LogonCount", "999"),
@@ -186,8 +186,8 @@ public enum AnswerFileRenderer {
         ])
     }
 
-    static func oobeSettings(_ install: ValidatedInstall) -> XMLNode {
-        var children: [XMLNode] = [.leaf("HideEULAPage", "true")]
+    static func oobeSettings(_ install: ValidatedInstall) -> XMLTree {
+        var children: [XMLTree] = [.leaf("HideEULAPage", "true")]
         if install.edition.build >= 9200 {
             children.append(.leaf("HideLocalAccountScreen", "true"))
             children.append(.leaf("HideOEMRegistrationScreen", "true"))
@@ -195,11 +195,11 @@ public enum AnswerFileRenderer {
         }
         children.append(.leaf("HideWirelessSetupInOOBE", "true"))
         children.append(.leaf("ProtectYourPC", "3"))
-        return XMLNode("OOBE", [], children)
+        return XMLTree("OOBE", [], children)
     }
 
     /// Downloads the runner with the stock WebClient (PowerShell 2 and later) and starts it.
-    static func firstLogonCommands(_ install: ValidatedInstall, context: ServingContext) -> XMLNode {
+    static func firstLogonCommands(_ install: ValidatedInstall, context: ServingContext) -> XMLTree {
         let dir = ArtefactName.guestDirectory
         let runnerPath = dir + "\\" + ArtefactName.runner
         let url = context.artefactURL(job: install.spec.jobID, name: ArtefactName.runner)
@@ -210,8 +210,8 @@ public enum AnswerFileRenderer {
              "Download the Vizor post-install runner"),
             (powershell + #" -File "\#(runnerPath)""#, "Start the Vizor post-install sequence"),
         ]
-        return XMLNode("FirstLogonCommands", [], commands.enumerated().map { number, command in
-            XMLNode("SynchronousCommand", [("wcm:action", "add")], [
+        return XMLTree("FirstLogonCommands", [], commands.enumerated().map { number, command in
+            XMLTree("SynchronousCommand", [("wcm:action", "add")], [
                 .leaf("CommandLine", command.0),
                 .leaf("Description", command.1),
                 .leaf("Order", String(number + 1)),

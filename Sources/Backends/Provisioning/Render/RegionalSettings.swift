@@ -6,24 +6,24 @@
 public enum RegionalSettingsRenderer {
     public static func render(_ install: ValidatedInstall) -> String {
         let spec = install.spec
-        var input: [XMLNode] = []
+        var input: [XMLTree] = []
         for (number, profile) in install.inputProfiles.enumerated() {
             var attributes = [("Action", "add"), ("ID", profile)]
             if number == 0 { attributes.append(("Default", "true")) }
-            input.append(XMLNode("gs:InputLanguageID", attributes))
+            input.append(XMLTree("gs:InputLanguageID", attributes))
         }
-        return XMLNode("gs:GlobalizationServices", [("xmlns:gs", "urn:longhornGlobalizationUnattend")], [
-            XMLNode("gs:UserList", [], [XMLNode("gs:User", [
+        return XMLTree("gs:GlobalizationServices", [("xmlns:gs", "urn:longhornGlobalizationUnattend")], [
+            XMLTree("gs:UserList", [], [XMLTree("gs:User", [
                 ("UserID", "Current"), ("CopySettingsToDefaultUserAcct", "true"), ("CopySettingsToSystemAcct", "true"),
             ])]),
-            XMLNode("gs:LocationPreferences", [], [XMLNode("gs:GeoID", [("Value", String(install.geoID))])]),
-            XMLNode("gs:MUILanguagePreferences", [], [
-                XMLNode("gs:MUILanguage", [("Value", spec.uiLanguage)]),
-                XMLNode("gs:MUIFallback", [("Value", install.edition.defaultLanguage)]),
+            XMLTree("gs:LocationPreferences", [], [XMLTree("gs:GeoID", [("Value", String(install.geoID))])]),
+            XMLTree("gs:MUILanguagePreferences", [], [
+                XMLTree("gs:MUILanguage", [("Value", spec.uiLanguage)]),
+                XMLTree("gs:MUIFallback", [("Value", install.edition.defaultLanguage)]),
             ]),
-            XMLNode("gs:SystemLocale", [("Name", spec.systemLocale)]),
-            XMLNode("gs:InputPreferences", [], input),
-            XMLNode("gs:UserLocale", [], [XMLNode("gs:Locale", [
+            XMLTree("gs:SystemLocale", [("Name", spec.systemLocale)]),
+            XMLTree("gs:InputPreferences", [], input),
+            XMLTree("gs:UserLocale", [], [XMLTree("gs:Locale", [
                 ("Name", spec.userLocale), ("SetAsCurrent", "true"), ("ResetAllSettings", "true"),
             ])]),
         ]).document()

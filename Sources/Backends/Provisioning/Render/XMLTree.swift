@@ -1,13 +1,13 @@
 /// A minimal XML tree for the files Vizor writes. Answer files are small and
 /// their shape is fixed, so a value tree with careful escaping is all that is
 /// needed (Foundation's XMLDocument is not available on every platform).
-struct XMLNode: Sendable, Equatable {
+struct XMLTree: Sendable, Equatable {
     var name: String
     var attributes: [(String, String)]
-    var children: [XMLNode]
+    var children: [XMLTree]
     var text: String?
 
-    init(_ name: String, _ attributes: [(String, String)] = [], text: String? = nil, _ children: [XMLNode] = []) {
+    init(_ name: String, _ attributes: [(String, String)] = [], text: String? = nil, _ children: [XMLTree] = []) {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -15,11 +15,11 @@ struct XMLNode: Sendable, Equatable {
     }
 
     /// A leaf element with text content.
-    static func leaf(_ name: String, _ value: String, _ attributes: [(String, String)] = []) -> XMLNode {
-        XMLNode(name, attributes, text: value)
+    static func leaf(_ name: String, _ value: String, _ attributes: [(String, String)] = []) -> XMLTree {
+        XMLTree(name, attributes, text: value)
     }
 
-    static func == (lhs: XMLNode, rhs: XMLNode) -> Bool {
+    static func == (lhs: XMLTree, rhs: XMLTree) -> Bool {
         lhs.name == rhs.name && lhs.text == rhs.text && lhs.children == rhs.children
             && lhs.attributes.map { $0.0 + "=" + $0.1 } == rhs.attributes.map { $0.0 + "=" + $0.1 }
     }
@@ -34,9 +34,9 @@ struct XMLNode: Sendable, Equatable {
     private func write(into out: inout String, depth: Int) {
         let pad = String(repeating: "  ", count: depth)
         out += pad + "<" + name
-        for (key, value) in attributes { out += " \(key)=\"\(XMLNode.escape(value))\"" }
+        for (key, value) in attributes { out += " \(key)=\"\(XMLTree.escape(value))\"" }
         if let text {
-            out += ">" + XMLNode.escape(text) + "</" + name + ">\n"
+            out += ">" + XMLTree.escape(text) + "</" + name + ">\n"
         } else if children.isEmpty {
             out += " />\n"
         } else {
