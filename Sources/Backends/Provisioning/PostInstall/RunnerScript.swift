@@ -202,15 +202,17 @@ public enum RunnerRenderer {
             Send-VizorStage ($step.Name + '_ends')
             Send-VizorStage 'postinstall_finished'
         }
+        # Each line of output goes to Razor as it appears, so the dashboard follows the step live.
         $failure = $null
-        $output = ''
         try {
-            $output = & (Join-Path $VizorDir $step.File) 2>&1 | Out-String
+            & (Join-Path $VizorDir $step.File) 2>&1 | ForEach-Object {
+                $line = ([string]$_).TrimEnd()
+                if ($line.Length -gt 0) {
+                    Send-VizorLog ('{0}: {1}' -f $step.Name, $line)
+                }
+            }
         } catch {
             $failure = $_
-        }
-        if ($output.Trim().Length -gt 0) {
-            Send-VizorLog ('{0}: {1}' -f $step.Name, $output.Trim())
         }
         if ($failure) {
             Set-VizorStepState $step.Name 'failed'

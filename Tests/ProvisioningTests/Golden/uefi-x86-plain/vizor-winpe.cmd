@@ -7,8 +7,7 @@ set "VZ_LOG=X:\vizor-winpe.log"
 set "VZ_ANSWER=%SYSTEMROOT%\System32\autounattend.xml"
 set "VZ_ID="
 echo [vizor] start-up for job job-uefi-x86 > "%VZ_LOG%"
-where curl.exe >nul 2>&1
-if errorlevel 1 (
+if not exist "%SYSTEMROOT%\System32\curl.exe" (
   echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.
   exit /b 1
 )
