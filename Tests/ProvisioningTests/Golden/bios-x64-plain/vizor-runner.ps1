@@ -187,6 +187,10 @@ foreach ($step in $VizorSteps) {
     } catch {
         $failure = $_
     }
+    if ($step.Seals -and -not $failure) {
+        # The sealing step removed the state directory and is powering off.
+        exit 0
+    }
     if ($failure) {
         Set-VizorStepState $step.Name 'failed'
         Send-VizorLog ('step {0} failed: {1}' -f $step.Name, ($failure | Out-String).Trim()) 'error'

@@ -3,5 +3,7 @@
 $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
 Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
 Remove-ItemProperty -Path $winlogon -Name 'DefaultPassword' -ErrorAction SilentlyContinue
-Write-Output 'powering off without sysprep'
+Write-Output 'removing the Vizor files and powering off'
+Set-Location -Path $env:SystemRoot
+Remove-Item -Path $VizorDir -Recurse -Force -ErrorAction SilentlyContinue
 Stop-Computer -Force
