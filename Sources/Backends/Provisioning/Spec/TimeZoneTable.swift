@@ -21,7 +21,7 @@ public enum TimeZoneTable {
         "Newfoundland Standard Time", "Tocantins Standard Time", "E. South America Standard Time",
         "SA Eastern Standard Time", "Argentina Standard Time", "Greenland Standard Time",
         "Montevideo Standard Time", "Magallanes Standard Time", "Saint Pierre Standard Time",
-        "Bahia Standard Time", "UTC-02", "Mid-Atlantic Standard Time", "Azores Standard Time",
+        "Bahia Standard Time", "UTC-02", "Azores Standard Time",
         "Cape Verde Standard Time", "UTC", "GMT Standard Time", "Greenwich Standard Time",
         "Sao Tome Standard Time", "Morocco Standard Time", "W. Europe Standard Time",
         "Central Europe Standard Time", "Romance Standard Time", "Central European Standard Time",
@@ -47,10 +47,15 @@ public enum TimeZoneTable {
         "Tasmania Standard Time", "Vladivostok Standard Time", "Lord Howe Standard Time",
         "Bougainville Standard Time", "Russia Time Zone 10", "Magadan Standard Time", "Norfolk Standard Time",
         "Sakhalin Standard Time", "Central Pacific Standard Time", "Russia Time Zone 11",
-        "New Zealand Standard Time", "UTC+12", "Fiji Standard Time", "Kamchatka Standard Time",
+        "New Zealand Standard Time", "UTC+12", "Fiji Standard Time",
         "Chatham Islands Standard Time", "UTC+13", "Tonga Standard Time", "Samoa Standard Time",
         "Line Islands Standard Time",
     ]
+
+    /// IANA names that recent CLDR maps to zones only the newest Windows
+    /// releases have (e.g. "Alberta Standard Time"); Vizor keeps the zone every
+    /// supported Windows knows, with the same rules today.
+    public static let olderWindowsCompatible: Set<String> = ["America/Edmonton", "America/Vancouver", "America/Winnipeg"]
 
     public static let ianaToWindows: [String: String] = [
         "UTC": "UTC", "Etc/UTC": "UTC", "Etc/GMT": "UTC",
@@ -86,7 +91,7 @@ public enum TimeZoneTable {
         "Asia/Taipei": "Taipei Standard Time", "Asia/Tokyo": "Tokyo Standard Time",
         "Asia/Seoul": "Korea Standard Time", "Asia/Yekaterinburg": "Ekaterinburg Standard Time",
         "Asia/Novosibirsk": "N. Central Asia Standard Time", "Asia/Vladivostok": "Vladivostok Standard Time",
-        "Asia/Almaty": "Central Asia Standard Time", "Asia/Tashkent": "West Asia Standard Time",
+        "Asia/Almaty": "West Asia Standard Time", "Asia/Tashkent": "West Asia Standard Time",
         "Australia/Perth": "W. Australia Standard Time", "Australia/Adelaide": "Cen. Australia Standard Time",
         "Australia/Darwin": "AUS Central Standard Time", "Australia/Brisbane": "E. Australia Standard Time",
         "Australia/Sydney": "AUS Eastern Standard Time", "Australia/Melbourne": "AUS Eastern Standard Time",
