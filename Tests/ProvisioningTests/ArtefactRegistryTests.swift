@@ -88,3 +88,20 @@ import VizorProvisioning
         #expect(bundle.artefacts["autounattend.xml"]!.carriesSecrets)
     }
 }
+
+@Suite struct ArtefactRequestParsingTests {
+    @Test(arguments: ["", "?", "/", "//", "/job-bios-x64/", "/job-bios-x64/%2e%2e/x?token=", "/job-bios-x64/a/b",
+                      "/../../etc/passwd", "/job-bios-x64/autounattend.xml?token", "?token=x&token=y", "/\u{0}/\u{0}"])
+    func oddTargetsAreRefusedWithoutServingAnything(_ target: String) async throws {
+        let registry = ArtefactRegistry()
+        await registry.register(try Fixtures.bundle(Fixtures.cases[0]), token: Fixtures.context().token)
+        let response = await registry.handle(ArtefactRequest(target: target))
+        #expect((400...404).contains(response.status))
+        #expect(response.headers["Cache-Control"] == "no-store")
+    }
+
+    @Test func tokenIsReadFromTheQuery() {
+        let request = ArtefactRequest(target: "/j/f.xml?a=1&token=abc&b=2", node: "n")
+        #expect(request.path == "/j/f.xml" && request.token == "abc" && request.node == "n")
+    }
+}

@@ -132,3 +132,29 @@ import VizorProvisioning
         #expect(throws: BackendError.self) { try ArtefactBundle.render(Self.valid, context: context) }
     }
 }
+
+@Suite struct ArchitectureValidationTests {
+    static let arm64 = ImageFacts(imageID: "win11-arm64", editions: [EditionFacts(
+        index: 1, name: "Windows 11 Pro", editionID: "Professional", architecture: .arm64, build: 22631,
+        languages: ["en-US"], installationType: "Client")])
+
+    @Test func arm64NeedsUEFIAndNoGuestTools() throws {
+        var spec = InstallSpec(jobID: "arm", image: Self.arm64, editionIndex: 1, firmware: .bios, hostname: "ARM",
+                               administratorPassword: "x", guestTools: .xenserver)
+        let fields = spec.issues().map(\.field)
+        #expect(fields.contains("firmware") && fields.contains("guestTools"))
+        spec.firmware = .uefi
+        spec.guestTools = .none
+        let install = try spec.validate()
+        let bundle = try ArtefactBundle.render(install, context: Fixtures.context())
+        #expect(bundle.artefacts["boot.ipxe"]!.text.contains("efi/boot/bootaa64.efi bootaa64.efi"))
+        #expect(bundle.artefacts["autounattend.xml"]!.text.contains(#"processorArchitecture="arm64""#))
+    }
+
+    @Test func wimArchitectureNumbersMap() {
+        #expect(WindowsArchitecture(wimArch: 0) == .x86)
+        #expect(WindowsArchitecture(wimArch: 9) == .amd64)
+        #expect(WindowsArchitecture(wimArch: 12) == .arm64)
+        #expect(WindowsArchitecture(wimArch: 5) == nil)
+    }
+}

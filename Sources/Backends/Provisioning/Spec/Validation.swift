@@ -57,7 +57,15 @@ extension InstallSpec {
         if TimeZoneTable.windowsID(for: timeZone) == nil {
             add("timeZone", "time zone '\(timeZone)' is neither a Windows time-zone id (e.g. 'W. Europe Standard Time') nor a known IANA name (e.g. 'Europe/Berlin')")
         }
-        if let edition { checkLanguages(edition, add) }
+        if let edition {
+            checkLanguages(edition, add)
+            if edition.architecture == .arm64 && firmware == .bios {
+                add("firmware", "arm64 Windows boots only with UEFI firmware")
+            }
+            if edition.architecture == .arm64 && guestTools != .none {
+                add("guestTools", "\(guestTools.rawValue) guest tools have no arm64 build; choose none")
+            }
+        }
         if !(0...10).contains(windowsUpdateRounds) {
             add("windowsUpdateRounds", "Windows Update rounds must be between 0 and 10, not \(windowsUpdateRounds)")
         }
