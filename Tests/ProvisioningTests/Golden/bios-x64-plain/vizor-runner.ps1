@@ -24,7 +24,12 @@ $global:VizorNodeId = $null
 $global:VizorRebootRequested = $false
 
 function Write-VizorLocal([string] $Text) {
-    Add-Content -Path (Join-Path $VizorDir 'vizor-runner.log') -Value ('{0} {1}' -f (Get-Date -Format 's'), $Text)
+    # Best effort: the sealing step removes the directory while output still flows.
+    try {
+        Add-Content -Path (Join-Path $VizorDir 'vizor-runner.log') -Value ('{0} {1}' -f (Get-Date -Format 's'), $Text)
+    } catch {
+        Write-Host $Text
+    }
 }
 
 function Invoke-VizorService([string] $Path) {

@@ -24,7 +24,7 @@ ping -n 3 127.0.0.1 >nul
 goto wait_address
 :have_address
 
-rem Hardware ids from every MAC (net0=52-54-00-aa-bb-01&net1=...), as /svc/nodeid expects.
+rem Hardware ids from every MAC, net0=52-54-00-aa-bb-01 and so on, as /svc/nodeid expects.
 set "VZ_HWID="
 set /a VZ_N=0
 for /f "tokens=*" %%L in ('ipconfig /all ^| findstr /r "[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]-[0-9A-F][0-9A-F]$"') do (
@@ -87,7 +87,7 @@ wpeutil reboot
 exit /b 0
 
 :report
-rem %1 severity, %2 message (URL-safe token)
+rem Arguments: severity, then a URL-safe message token.
 echo [vizor] %~1: %~2
 curl.exe -fsS -o NUL "%VZ_SVC%/log/!VZ_ID!?severity=%~1&msg=%~2" >> "%VZ_LOG%" 2>&1
 exit /b 0
