@@ -148,7 +148,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], swiftSettings: strict),
+        .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),

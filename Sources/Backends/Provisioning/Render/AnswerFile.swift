@@ -1,0 +1,222 @@
+/// Renders the Windows Setup answer files: `autounattend.xml` for the install
+/// and `sysprep.xml` for the templating step. Passes and components follow
+/// Microsoft's unattend reference; every component carries the image's
+/// `processorArchitecture`, since Setup ignores components for another one.
+public enum AnswerFileRenderer {
+    static let namespace = "urn:schemas-microsoft-com:unattend"
+    static let wcm = "http://schemas.microsoft.com/WMIConfig/2002/State"
+
+    /// `autounattend.xml`: windowsPE (locale, disk, image, user data),
+    /// specialize (name, time zone), oobeSystem (accounts, auto-logon, first logon).
+    public static func autounattend(_ install: ValidatedInstall, context: ServingContext) -> String {
+        let spec = install.spec
+        let windowsPE = XMLTree("settings", [("pass", "windowsPE")], [
+            component("Microsoft-Windows-International-Core-WinPE", install, [
+                XMLTree("SetupUILanguage", [], [.leaf("UILanguage", install.setupUILanguage)]),
+                .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
+                .leaf("SystemLocale", spec.systemLocale),
+                .leaf("UILanguage", install.setupUILanguage),
+                .leaf("UILanguageFallback", "en-US"),
+                .leaf("UserLocale", spec.userLocale),
+            ]),
+            component("Microsoft-Windows-Setup", install, [
+                diskConfiguration(spec.firmware == .uefi),
+                XMLTree("ImageInstall", [], [XMLTree("OSImage", [], [
+                    XMLTree("InstallFrom", [], [XMLTree("MetaData", [("wcm:action", "add")], [
+                        .leaf("Key", "/IMAGE/INDEX"), .leaf("Value", String(install.edition.index)),
+                    ])]),
+                    XMLTree("InstallTo", [], [.leaf("DiskID", "0"), .leaf("PartitionID", spec.firmware == .uefi ? "3" : "2")]),
+                    .leaf("InstallToAvailablePartition", "false"),
+                    .leaf("WillShowUI", "OnError"),
+                ])]),
+                userData(spec),
+            ]),
+        ])
+        let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: spec.hostname))
+        let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
+            internationalCore(install),
+            component("Microsoft-Windows-Shell-Setup", install, [
+                autoLogon(spec),
+                firstLogonCommands(install, context: context),
+                oobeSettings(install),
+                userAccounts(spec),
+                .leaf("RegisteredOrganization", spec.organization),
+                .leaf("RegisteredOwner", spec.owner),
+                .leaf("TimeZone", install.windowsTimeZone),
+            ]),
+        ])
+        return XMLTree("unattend", [("xmlns", namespace)], [windowsPE, specialize, oobe]).document()
+    }
+
+    /// `sysprep.xml`: used with `sysprep /generalize /oobe /shutdown`, so that
+    /// every VM made from the template gets a fresh name and skips OOBE.
+    public static func sysprep(_ install: ValidatedInstall) -> String {
+        let spec = install.spec
+        let generalize = XMLTree("settings", [("pass", "generalize")], [
+            component("Microsoft-Windows-PnpSysprep", install, [
+                .leaf("PersistAllDeviceInstalls", "true"),
+            ]),
+        ])
+        let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
+        let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
+            internationalCore(install),
+            component("Microsoft-Windows-Shell-Setup", install, [
+                oobeSettings(install),
+                XMLTree("UserAccounts", [], [administratorPassword(spec)]),
+                .leaf("RegisteredOrganization", spec.organization),
+                .leaf("RegisteredOwner", spec.owner),
+                .leaf("TimeZone", install.windowsTimeZone),
+            ]),
+        ])
+        return XMLTree("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
+    }
+
+    // MARK: pieces
+
+    static func component(_ name: String, _ install: ValidatedInstall, _ children: [XMLTree]) -> XMLTree {
+        XMLTree("component", [
+            ("name", name), ("processorArchitecture", install.architecture.unattendValue),
+            ("publicKeyToken", "31bf3856ad364e35"), ("language", "neutral"), ("versionScope", "nonSxS"),
+            ("xmlns:wcm", wcm),
+        ], children)
+    }
+
+    static func internationalCore(_ install: ValidatedInstall) -> XMLTree {
+        component("Microsoft-Windows-International-Core", install, [
+            .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
+            .leaf("SystemLocale", install.spec.systemLocale),
+            // A language from a pack is switched to by the regional-settings step,
+            // once the pack is installed; until then the image's language stays.
+            .leaf("UILanguage", install.setupUILanguage),
+            .leaf("UserLocale", install.spec.userLocale),
+        ])
+    }
+
+    static func specializeComponents(_ install: ValidatedInstall, computerName: String) -> [XMLTree] {
+        var components = [
+            component("Microsoft-Windows-Shell-Setup", install, [
+                .leaf("ComputerName", computerName),
+                .leaf("RegisteredOrganization", install.spec.organization),
+                .leaf("RegisteredOwner", install.spec.owner),
+                .leaf("TimeZone", install.windowsTimeZone),
+            ]),
+        ]
+        if install.edition.build >= 7600 {
+            components.append(component("Microsoft-Windows-Security-SPP-UX", install, [.leaf("SkipAutoActivation", "true")]))
+        }
+        return components
+    }
+
+    static func diskConfiguration(_ uefi: Bool) -> XMLTree {
+        func create(_ order: Int, _ type: String, size: Int?) -> XMLTree {
+            var children: [XMLTree] = [.leaf("Order", String(order)), .leaf("Type", type)]
+            children.append(size.map { .leaf("Size", String($0)) } ?? .leaf("Extend", "true"))
+            return XMLTree("CreatePartition", [("wcm:action", "add")], children)
+        }
+        func modify(_ order: Int, _ partition: Int, format: String?, label: String?, letter: String?, active: Bool = false) -> XMLTree {
+            var children: [XMLTree] = [.leaf("Order", String(order)), .leaf("PartitionID", String(partition))]
+            if let format { children.append(.leaf("Format", format)) }
+            if let label { children.append(.leaf("Label", label)) }
+            if let letter { children.append(.leaf("Letter", letter)) }
+            if active { children.append(.leaf("Active", "true")) }
+            return XMLTree("ModifyPartition", [("wcm:action", "add")], children)
+        }
+        let creates: [XMLTree]
+        let modifies: [XMLTree]
+        if uefi {
+            // GPT: EFI system partition, Microsoft reserved, Windows on the rest.
+            creates = [create(1, "EFI", size: 500), create(2, "MSR", size: 128), create(3, "Primary", size: nil)]
+            modifies = [modify(1, 1, format: "FAT32", label: "System", letter: nil),
+                        modify(2, 3, format: "NTFS", label: "Windows", letter: "C")]
+        } else {
+            // MBR: active system partition, Windows on the rest.
+            creates = [create(1, "Primary", size: 500), create(2, "Primary", size: nil)]
+            modifies = [modify(1, 1, format: "NTFS", label: "System", letter: nil, active: true),
+                        modify(2, 2, format: "NTFS", label: "Windows", letter: "C")]
+        }
+        return XMLTree("DiskConfiguration", [], [
+            XMLTree("Disk", [("wcm:action", "add")], [
+                XMLTree("CreatePartitions", [], creates),
+                XMLTree("ModifyPartitions", [], modifies),
+                .leaf("DiskID", "0"),
+                .leaf("WillWipeDisk", "true"),
+            ]),
+            .leaf("WillShowUI", "OnError"),
+        ])
+    }
+
+    static func userData(_ spec: InstallSpec) -> XMLTree {
+        var children: [XMLTree] = [.leaf("AcceptEula", "true"), .leaf("FullName", spec.owner),
+                                   .leaf("Organization", spec.organization)]
+        if let key = spec.productKey {
+            children.append(XMLTree("ProductKey", [], [.leaf("Key", key.uppercased()), .leaf("WillShowUI", "OnError")]))
+        }
+        return XMLTree("UserData", [], children)
+    }
+
+    static func hidden(_ element: String, _ password: String, _ setting: WindowsPassword.Setting) -> XMLTree {
+        XMLTree(element, [], [.leaf("Value", WindowsPassword.encode(password, for: setting)), .leaf("PlainText", "false")])
+    }
+
+    static func administratorPassword(_ spec: InstallSpec) -> XMLTree {
+        hidden("AdministratorPassword", spec.administratorPassword, .administratorPassword)
+    }
+
+    static func userAccounts(_ spec: InstallSpec) -> XMLTree {
+        var children = [administratorPassword(spec)]
+        if !spec.users.isEmpty {
+            children.append(XMLTree("LocalAccounts", [], spec.users.map { user in
+                XMLTree("LocalAccount", [("wcm:action", "add")], [
+                    hidden("Password", user.password, .password),
+                    .leaf("DisplayName", user.displayName),
+                    .leaf("Group", user.group),
+                    .leaf("Name", user.name),
+                ])
+            }))
+        }
+        return XMLTree("UserAccounts", [], children)
+    }
+
+    static func autoLogon(_ spec: InstallSpec) -> XMLTree {
+        XMLTree("AutoLogon", [], [
+            hidden("Password", spec.administratorPassword, .password),
+            .leaf("Enabled", "true"),
+            .leaf("LogonCount", "999"),
+            .leaf("Username", "Administrator"),
+        ])
+    }
+
+    static func oobeSettings(_ install: ValidatedInstall) -> XMLTree {
+        var children: [XMLTree] = [.leaf("HideEULAPage", "true")]
+        if install.edition.build >= 9200 {
+            children.append(.leaf("HideLocalAccountScreen", "true"))
+            children.append(.leaf("HideOEMRegistrationScreen", "true"))
+            children.append(.leaf("HideOnlineAccountScreens", "true"))
+        }
+        children.append(.leaf("HideWirelessSetupInOOBE", "true"))
+        children.append(.leaf("ProtectYourPC", "3"))
+        return XMLTree("OOBE", [], children)
+    }
+
+    /// Downloads the runner with the stock WebClient (PowerShell 2 and later) and starts it.
+    static func firstLogonCommands(_ install: ValidatedInstall, context: ServingContext) -> XMLTree {
+        let dir = ArtefactName.guestDirectory
+        let runnerPath = dir + "\\" + ArtefactName.runner
+        let url = context.artefactURL(job: install.spec.jobID, name: ArtefactName.runner)
+        let powershell = #"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe -NoProfile -ExecutionPolicy Bypass"#
+        let commands = [
+            (#"cmd.exe /c if not exist "\#(dir)" mkdir "\#(dir)""#, "Create the Vizor directory"),
+            (powershell + #" -Command "(New-Object System.Net.WebClient).DownloadFile('\#(url)', '\#(runnerPath)')""#,
+             "Download the Vizor post-install runner"),
+            (powershell + #" -File "\#(runnerPath)""#, "Start the Vizor post-install sequence"),
+        ]
+        return XMLTree("FirstLogonCommands", [], commands.enumerated().map { number, command in
+            XMLTree("SynchronousCommand", [("wcm:action", "add")], [
+                .leaf("CommandLine", command.0),
+                .leaf("Description", command.1),
+                .leaf("Order", String(number + 1)),
+                .leaf("RequiresUserInput", "false"),
+            ])
+        })
+    }
+}

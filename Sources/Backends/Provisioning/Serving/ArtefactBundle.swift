@@ -1,0 +1,57 @@
+import BackendKit
+
+/// One rendered file a node fetches during its install.
+public struct Artefact: Sendable, Equatable {
+    public var name: String
+    public var contentType: String
+    public var body: [UInt8]
+    /// True for the files that must hold secrets (answer files; the WinPE
+    /// start-up when the share needs a password). Served with `no-store`.
+    public var carriesSecrets: Bool
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Every artefact of one job, rendered for one node from one validated spec.
+/// Rendering is pure: the same spec and context give the same bytes.
+public struct ArtefactBundle: Sendable, Equatable {
+    public let jobID: String
+    public let artefacts: [String: Artefact]
+    public let plan: PostInstallPlan
+
+    /// Renders everything; throws `.invalidInput` when the serving context is unusable.
+    public static func render(_ install: ValidatedInstall, context: ServingContext) throws -> ArtefactBundle {
+        try context.validate()
+        let plan = PostInstallPlan(install)
+        var files: [String: Artefact] = [:]
+        func add(_ name: String, _ text: String, secret: Bool = false) {
+            let type = name.hasSuffix(".xml") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8"
+            files[name] = Artefact(name: name, contentType: type, body: Array(text.utf8), carriesSecrets: secret)
+        }
+        add(ArtefactName.bootScript, BootScriptRenderer.render(install, context: context))
+        add(ArtefactName.winpeshl, WinPERenderer.winpeshl())
+        add(ArtefactName.winPEStartup, WinPERenderer.startup(install, context: context), secret: context.smbPassword != nil)
+        add(ArtefactName.autounattend, AnswerFileRenderer.autounattend(install, context: context), secret: true)
+        if install.spec.sysprepForTemplate {
+            add(ArtefactName.sysprep, AnswerFileRenderer.sysprep(install), secret: true)
+        }
+        add(ArtefactName.regional, RegionalSettingsRenderer.render(install))
+        add(ArtefactName.runner, RunnerRenderer.render(install, plan: plan, context: context))
+        for step in plan.steps {
+            add(step.fileName, StepRenderer.render(step, install: install))
+        }
+        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan)
+    }
+
+    /// Convenience for callers holding an unchecked spec: validates, then renders.
+    public static func render(_ spec: InstallSpec, context: ServingContext) throws -> ArtefactBundle {
+        try render(spec.validate(), context: context)
+    }
+
+    public var names: [String] { artefacts.keys.sorted() }
+
+    /// The PowerShell files among the artefacts.
+    public var powerShellFiles: [Artefact] {
+        names.filter { $0.hasSuffix(".ps1") }.compactMap { artefacts[$0] }
+    }
+}

@@ -1,0 +1,108 @@
+import BackendKit
+
+/// A request for an artefact, as the HTTP layer hands it over.
+public struct ArtefactRequest: Sendable, Equatable {
+    /// Path below the mount point: `/<job>/<file>`.
+    public var path: String
+    /// The job token, from the `token` query parameter (or a header).
+    public var token: String?
+    /// Who asks, as the HTTP layer identifies the node (e.g. its MAC or Razor
+    /// node name); nil when it cannot tell.
+    public var node: String?
+
+    public init(path: String, token: String?, node: String? = nil) {
+        self.path = path
+        self.token = token
+        self.node = node
+    }
+
+    /// Parses a request target such as `/job-7/autounattend.xml?token=abc`.
+    public init(target: String, node: String? = nil) {
+        var token: String?
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            for pair in parts[1].split(separator: "&") {
+                let keyValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                if keyValue.count == 2, keyValue[0] == "token" { token = String(keyValue[1]) }
+            }
+        }
+        self.init(path: String(parts[0]), token: token, node: node)
+    }
+}
+
+/// What the HTTP layer sends back.
+public struct ArtefactResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    static func error(_ status: Int, _ message: String) -> ArtefactResponse {
+        ArtefactResponse(status: status, contentType: "text/plain; charset=utf-8", headers: ["Cache-Control": "no-store"],
+                         body: Array((message + "\n").utf8))
+    }
+}
+
+/// Serves each job's artefacts to that job's node only: a request must carry
+/// the job's token, and once the job is bound to a node, come from that node.
+/// Framework-free so any HTTP server can mount it.
+public actor ArtefactRegistry {
+    struct Entry {
+        var bundle: ArtefactBundle
+        var token: String
+        var node: String?
+    }
+
+    private var jobs: [String: Entry] = [:]
+
+    public init() {}
+
+    /// Registers (or replaces) a job's artefacts with its token.
+    public func register(_ bundle: ArtefactBundle, token: String, node: String? = nil) {
+        jobs[bundle.jobID] = Entry(bundle: bundle, token: token, node: node?.lowercased())
+    }
+
+    /// Restricts a job's artefacts to one node once its identity is known.
+    public func bind(job: String, node: String) throws {
+        guard jobs[job] != nil else {
+            throw BackendError(.notFound, backend: provisioningBackendName, message: "no artefacts registered for job \(job)")
+        }
+        jobs[job]?.node = node.lowercased()
+    }
+
+    /// Forgets a job; its URLs answer 404 from then on.
+    public func revoke(job: String) {
+        jobs[job] = nil
+    }
+
+    public var registeredJobs: [String] { jobs.keys.sorted() }
+
+    public func handle(_ request: ArtefactRequest) -> ArtefactResponse {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard segments.count == 2, !segments.contains(where: { $0 == "." || $0 == ".." || $0.contains("\\") }) else {
+            return .error(400, "expected /<job>/<file>")
+        }
+        guard let entry = jobs[segments[0]] else { return .error(404, "unknown job") }
+        guard let token = request.token, constantTimeEqual(token, entry.token) else {
+            return .error(403, "missing or wrong job token")
+        }
+        if let bound = entry.node, request.node?.lowercased() != bound {
+            return .error(403, "this artefact belongs to another node")
+        }
+        guard let artefact = entry.bundle.artefacts[segments[1]] else { return .error(404, "no such artefact") }
+        var headers = ["Cache-Control": "no-store"]
+        if artefact.carriesSecrets { headers["X-Content-Type-Options"] = "nosniff" }
+        return ArtefactResponse(status: 200, contentType: artefact.contentType, headers: headers, body: artefact.body)
+    }
+
+    private func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8), right = Array(rhs.utf8)
+        var difference = UInt8(left.count == right.count ? 0 : 1)
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? left[index] : 0
+            let b = index < right.count ? right[index] : 0
+            difference |= a ^ b
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,89 @@
+import BackendKit
+
+/// Where the VM finds things while it installs: the exposed install media, the
+/// Razor `/svc` endpoints, and Vizor's own per-node artefact server. One value
+/// per job; the `token` is the job's secret that gates its artefacts.
+public struct ServingContext: Sendable, Equatable {
+    /// HTTP URL of the root of the exposed ISO (holds `bootmgr`, `boot/bcd`, `sources/boot.wim`).
+    public var mediaBaseURL: String
+    /// Razor's service base, e.g. `http://razor:8150/svc`.
+    public var razorServiceURL: String
+    /// Where the artefact handler is mounted, e.g. `http://vizor:8160/artefacts`.
+    public var artefactBaseURL: String
+    /// URL of the wimboot binary.
+    public var wimbootURL: String
+    /// UNC path of the ISO root as an SMB share, e.g. `\\vizor\media-7`.
+    public var smbShare: String
+    /// SMB account when the share is not guest-readable; the password goes
+    /// only into the WinPE start-up file.
+    public var smbUser: String?
+    public var smbPassword: String?
+    /// Per-job secret, URL-safe; every artefact URL carries it.
+    public var token: String
+    /// Optional URL of a `curl.exe` for WinPE images that lack one; injected by wimboot.
+    public var winPECurlURL: String?
+
+    public init(mediaBaseURL: String, razorServiceURL: String, artefactBaseURL: String, wimbootURL: String,
+                smbShare: String, smbUser: String? = nil, smbPassword: String? = nil, token: String,
+                winPECurlURL: String? = nil) {
+        self.mediaBaseURL = mediaBaseURL.trimmingSlash
+        self.razorServiceURL = razorServiceURL.trimmingSlash
+        self.artefactBaseURL = artefactBaseURL.trimmingSlash
+        self.wimbootURL = wimbootURL
+        self.smbShare = smbShare
+        self.smbUser = smbUser
+        self.smbPassword = smbPassword
+        self.token = token
+        self.winPECurlURL = winPECurlURL
+    }
+
+    /// Problems that would make rendered files unusable.
+    public func issues() -> [ValidationIssue] {
+        var found: [ValidationIssue] = []
+        for (field, url) in [("mediaBaseURL", mediaBaseURL), ("razorServiceURL", razorServiceURL),
+                             ("artefactBaseURL", artefactBaseURL), ("wimbootURL", wimbootURL)]
+        where !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "%" || $0 == "^" || $0 == "&" }) {
+            found.append(.init(field: field, message: "'\(url)' must be an http(s) URL without spaces, quotes, '%', '^' or '&'"))
+        }
+        if !smbShare.hasPrefix("\\\\") || smbShare.contains(where: { $0 == "\"" || $0 == "%" || $0 == "&" || $0 == " " }) {
+            found.append(.init(field: "smbShare", message: "'\(smbShare)' must be a UNC path like \\\\server\\share without spaces, quotes, '%' or '&'"))
+        }
+        if token.count < 16 || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            found.append(.init(field: "token", message: "job token must be at least 16 URL-safe characters"))
+        }
+        for (field, value) in [("smbUser", smbUser), ("smbPassword", smbPassword)] {
+            if let value, value.contains(where: { "\"%^&!|<>\r\n".contains($0) }) {
+                found.append(.init(field: field, message: "must not contain \" % ^ & ! | < > or line breaks"))
+            }
+        }
+        if (smbUser == nil) != (smbPassword == nil) {
+            found.append(.init(field: "smbUser", message: "give both SMB user and password, or neither"))
+        }
+        return found
+    }
+
+    /// Throws `.invalidInput` listing every problem.
+    public func validate() throws {
+        let problems = issues()
+        if !problems.isEmpty {
+            throw BackendError(.invalidInput, backend: provisioningBackendName,
+                               message: "serving context is invalid: " + problems.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    /// The URL a node uses to fetch one of its job's artefacts.
+    public func artefactURL(job: String, name: String) -> String {
+        "\(artefactBaseURL)/\(job)/\(name)?token=\(token)"
+    }
+
+    /// A URL inside the exposed media.
+    public func mediaURL(_ path: String) -> String { "\(mediaBaseURL)/\(path)" }
+}
+
+extension String {
+    var trimmingSlash: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}

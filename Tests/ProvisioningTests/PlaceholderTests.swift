@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ProvisioningTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("ProvisioningTests".hasSuffix("Tests")) }
-}

@@ -1,0 +1,127 @@
+import BackendKit
+import Foundation
+import Testing
+import VizorProvisioning
+
+@Suite struct SequenceAndBootTests {
+    @Test func customStepsAreInsertedWhereTheSpecSays() throws {
+        let plan = PostInstallPlan(try Fixtures.cases[1].spec.validate())
+        #expect(plan.steps.map(\.name) == [
+            "custom-set-power-plan", "guest-tools", "custom-check-pv-drivers", "language-packs", "regional-settings",
+            "windows-update-1", "windows-update-2", "custom-clean-temp", "seal",
+        ])
+        #expect(plan.steps.filter(\.seals).map(\.name) == ["seal"])
+        #expect(plan.steps.map(\.fileName).first == "step-01-custom-set-power-plan.ps1")
+    }
+
+    @Test func stepsThatDoNotApplyAreLeftOut() throws {
+        let plan = PostInstallPlan(try Fixtures.cases[3].spec.validate())
+        #expect(plan.steps.map(\.name) == ["regional-settings", "seal"])
+    }
+
+    @Test func runnerRunsThePlanInOrderAndResumesFromStateFiles() throws {
+        let goldenCase = Fixtures.cases[1]
+        let bundle = try Fixtures.bundle(goldenCase)
+        let runner = bundle.artefacts["vizor-runner.ps1"]!.text
+        var position = runner.startIndex
+        for step in bundle.plan.steps {
+            let range = try #require(runner.range(of: "Name = '\(step.name)'; File = '\(step.fileName)'", range: position..<runner.endIndex))
+            position = range.upperBound
+        }
+        for needle in ["Get-VizorStepState", "'running'", "'done'", "Restart-Computer -Force", "VizorRunner",
+                       "/stage-done/", "/log/", "/nodeid?", "_begins", "_ends", "_failed", "postinstall_finished"] {
+            #expect(runner.contains(needle), "runner lacks \(needle)")
+        }
+        #expect(bundle.plan.expectedStages.first == "finished")
+        #expect(bundle.plan.expectedStages.last == "postinstall_finished")
+        #expect(bundle.plan.expectedStages.count == 2 + 2 * bundle.plan.steps.count)
+    }
+
+    @Test func stageNamesReadBack() {
+        #expect(StageEvent(stageName: "finished") == .setupFinished)
+        #expect(StageEvent(stageName: "guest-tools_begins") == .stepBegan("guest-tools"))
+        #expect(StageEvent(stageName: "windows-update-2_ends") == .stepEnded("windows-update-2"))
+        #expect(StageEvent(stageName: "custom-x_failed") == .stepFailed("custom-x"))
+        #expect(StageEvent(stageName: "postinstall_finished") == .sequenceFinished)
+        #expect(StageEvent(stageName: "_begins") == nil)
+        #expect(StageEvent(stageName: "stage_0_whatever") == nil)
+    }
+
+    @Test func xenServerToolsUseTheResearchedMSIProperties() throws {
+        let bundle = try Fixtures.bundle(Fixtures.cases[0])
+        let step = bundle.artefacts["step-01-guest-tools.ps1"]!.text
+        for property in ["/qn", "/norestart", "ALLOWAUTOUPDATE=NO", "ALLOWDRIVERINSTALL=YES", "ALLOWDRIVERUPDATE=NO",
+                         "IDENTIFYAUTOUPDATE=NO", "managementagentx64.msi", "Request-VizorReboot"] {
+            #expect(step.contains(property), "\(property)")
+        }
+        let x86 = try Fixtures.bundle(Fixtures.cases[2]).artefacts["step-01-guest-tools.ps1"]!.text
+        #expect(x86.contains("setup.exe") && x86.contains("REBOOT=R") && !x86.contains("setup64.exe"))
+    }
+
+    @Test func languagePacksGoThroughDISMThenRegionalSettings() throws {
+        let bundle = try Fixtures.bundle(Fixtures.cases[1])
+        let packs = bundle.artefacts["step-04-language-packs.ps1"]!.text
+        #expect(packs.contains("'/Online', '/Add-Package'"))
+        #expect(packs.contains("Microsoft-Windows-Server-Language-Pack_x64_fr-fr.cab"))
+        let regional = bundle.artefacts["step-05-regional-settings.ps1"]!.text
+        #expect(regional.contains("intl.cpl,,/f:") && regional.contains("'Romance Standard Time'"))
+        #expect(regional.contains("Request-VizorReboot"), "a new display language needs a new logon")
+    }
+
+    @Test func sealingSyspreps_orPowersOff() throws {
+        let sysprep = try Fixtures.bundle(Fixtures.cases[0]).artefacts["step-03-seal.ps1"]!.text
+        #expect(sysprep.contains("'/generalize', '/oobe', '/quit'") && sysprep.contains("sysprep.xml"))
+        #expect(sysprep.contains("Remove-Item -Path $VizorDir -Recurse") && sysprep.contains("Stop-Computer -Force"))
+        let powerOff = try Fixtures.bundle(Fixtures.cases[2]).artefacts["step-05-seal.ps1"]!.text
+        #expect(powerOff.contains("Stop-Computer -Force") && !powerOff.contains("sysprep.exe"))
+    }
+
+    @Test func customStepReadsTheOperatorsFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-step-\(UUID().uuidString).ps1")
+        try Data("Write-Output 'hello'\n".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let step = try CustomStep(name: "hello", contentsOf: url.path, position: .first)
+        #expect(step.script == "Write-Output 'hello'\n")
+        #expect(throws: BackendError.self) { try CustomStep(name: "gone", contentsOf: url.path + ".missing") }
+    }
+
+    @Test(arguments: [Firmware.bios, .uefi])
+    func bootScriptLoadsTheISOsOwnBootFilesThroughWimboot(_ firmware: Firmware) throws {
+        let goldenCase = Fixtures.cases.first { $0.spec.firmware == firmware && $0.spec.image.imageID == "win2019-x64" }!
+        let script = try Fixtures.bundle(goldenCase).artefacts["boot.ipxe"]!.text
+        let lines = script.split(separator: "\n").map(String.init)
+        #expect(lines.first == "#!ipxe")
+        #expect(lines.contains("kernel http://192.0.2.10:8160/static/wimboot || goto failed"))
+        let media = "http://192.0.2.10:8160/media/win2019-x64"
+        var expected = ["\(media)/boot/boot.sdi boot.sdi", "\(media)/sources/boot.wim boot.wim"]
+        switch firmware {
+        case .bios: expected += ["\(media)/bootmgr bootmgr", "\(media)/boot/bcd BCD"]
+        case .uefi: expected += ["\(media)/efi/boot/bootx64.efi bootx64.efi", "\(media)/efi/microsoft/boot/bcd BCD"]
+        }
+        let token = Fixtures.context().token
+        for name in ["winpeshl.ini", "vizor-winpe.cmd", "autounattend.xml"] {
+            expected.append("http://192.0.2.10:8160/artefacts/\(goldenCase.spec.jobID)/\(name)?token=\(token) \(name)")
+        }
+        for file in expected { #expect(lines.contains("initrd \(file) || goto failed"), "\(file)") }
+        #expect(lines.contains("boot || goto failed"))
+    }
+
+    @Test func winPEStartupFindsItsNodeMapsTheShareAndReports() throws {
+        let goldenCase = Fixtures.cases[2]
+        let bundle = try Fixtures.bundle(goldenCase)
+        let startup = bundle.artefacts["vizor-winpe.cmd"]!.text
+        #expect(startup.hasSuffix("\r\n") && !startup.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "CRLF only")
+        for needle in ["wpeutil InitializeNetwork", "%VZ_SVC%/nodeid?!VZ_HWID!", #"set "VZ_SHARE=\\192.0.2.10\vizor-media-7""#,
+                       ":map_share", "if !VZ_TRY! GEQ 30", "net_use_try_!VZ_TRY!_exit_code_!VZ_RC!",
+                       #"Z:\setup.exe /unattend:"%VZ_ANSWER%" /noreboot"#, "/stage-done/!VZ_ID!?name=finished",
+                       "unexpected_exit_code_!VZ_RC!", "/log/!VZ_ID!?severity=%~1&msg=%~2", "wpeutil reboot",
+                       #"/user:"media-reader""#] {
+            #expect(startup.contains(needle), "\(needle)")
+        }
+        #expect(bundle.artefacts["vizor-winpe.cmd"]!.carriesSecrets)
+        let guest = try Fixtures.bundle(Fixtures.cases[0]).artefacts["vizor-winpe.cmd"]!
+        #expect(!guest.carriesSecrets && guest.text.contains(#"/user:"vizor-guest""#))
+        let shell = bundle.artefacts["winpeshl.ini"]!.text
+        #expect(shell.hasPrefix("[LaunchApps]\r\n") && shell.contains(#"cmd.exe, /k %SYSTEMROOT%\System32\vizor-winpe.cmd"#))
+    }
+}
