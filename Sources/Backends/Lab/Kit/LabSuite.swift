@@ -30,7 +30,9 @@ public final class LabSuite: Sendable {
     }
 
     /// One entry per lab product, in start order.
-    static let starters: [@Sendable (String) async throws -> any LabServer] = []
+    static let starters: [@Sendable (String) async throws -> any LabServer] = [
+        { host in try await LabCloudStackServer.start(host: host) },
+    ]
 
     public func endpoint(named name: String) -> LabEndpoint? {
         servers.first { $0.endpoint.name == name }?.endpoint
