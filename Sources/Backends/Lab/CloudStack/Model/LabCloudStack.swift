@@ -6,16 +6,16 @@ import Foundation
 /// that take time and can fail, and offers hooks for the install simulation
 /// (a guest powering off or rebooting, VMs found by MAC) and for fault tests.
 public actor LabCloudStack {
-    public let admin: LabCloudStackCredentials
-    public let user: LabCloudStackCredentials
+    nonisolated public let admin: LabCloudStackCredentials
+    nonisolated public let user: LabCloudStackCredentials
     /// The zones, first is the default one.
-    public let zoneIDs: [String]
+    nonisolated public let zoneIDs: [String]
     /// The registered, ready iPXE boot ISO (public, featured).
-    public let ipxeISOID: String
+    nonisolated public let ipxeISOID: String
     /// The registered, ready guest tools ISO.
-    public let guestToolsISOID: String
+    nonisolated public let guestToolsISOID: String
     /// A ready public template (for template-filter listings).
-    public let builtinTemplateID: String
+    nonisolated public let builtinTemplateID: String
 
     var accounts: [LabAccount] = []
     var zones: [LabZone] = []
