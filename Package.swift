@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/Backends/Razor", swiftSettings: strict),
         .target(
@@ -104,6 +105,8 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Backends/Lab/Razor", swiftSettings: strict),
         .target(
