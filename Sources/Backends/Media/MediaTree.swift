@@ -96,7 +96,10 @@ public func openMediaFileSystem(at url: URL) throws -> any MediaFileSystem {
 
 /// The same, over any byte source (a counting one, memory, ...).
 public func openMediaTree(source: any ByteSource, url: URL) throws -> any MediaTree {
-    let descriptors = try ISODescriptorSet.read(from: source)
+    try openMediaTree(source: source, url: url, descriptors: ISODescriptorSet.read(from: source))
+}
+
+func openMediaTree(source: any ByteSource, url: URL, descriptors: ISODescriptorSet?) throws -> any MediaTree {
     var udfError: Error?
     do {
         if let udf = try UDFFileSystem.open(source: source, url: url) { return udf }
