@@ -72,6 +72,7 @@ extension MediaFileSystem {
     public func walk(limit: Int = 1_000_000) throws -> [MediaFileEntry] {
         var result: [MediaFileEntry] = []
         var seen = Set<UInt64>()
+        if let root = try entry(at: ""), let start = root.extents.first?.offset { seen.insert(start) }
         var stack = [""]
         while let directory = stack.popLast() {
             for child in try children(of: directory) {

@@ -123,7 +123,7 @@ extension MediaTree {
 enum INI {
     static func sections(_ text: String) -> [(name: String, entries: [(key: String, value: String)])] {
         var result: [(String, [(String, String)])] = []
-        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for raw in text.split(whereSeparator: \.isNewline) {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix(";") || line.hasPrefix("#") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {

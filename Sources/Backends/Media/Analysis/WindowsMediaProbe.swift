@@ -129,7 +129,7 @@ struct LinuxMediaProbe {
                 ?? INI.value(treeinfo, section: "general", key: "arch")
             image.linux = LinuxIdentity(distribution: name, version: version, architecture: arch, evidence: ".treeinfo")
         } else if let discinfo = try tree.text(at: ".discinfo", limit: 4096) {
-            let lines = discinfo.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            let lines = discinfo.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             image.linux = LinuxIdentity(distribution: nil, version: lines.count > 1 ? lines[1] : nil,
                                         architecture: lines.count > 2 ? lines[2] : nil, evidence: ".discinfo")
         } else {
