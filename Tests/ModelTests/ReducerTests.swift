@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import Testing
+import VizorMedia
 @testable import VizorModel
 
 private let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -164,7 +165,7 @@ struct ReducerTests {
         _ = reduce(&state, .sitesLoaded([withMedia]))
         let media = BackendID(site: "dc1", kind: .media)
         _ = reduce(&state, .provisioningRefreshed(tag(razor, state), ["nodes": 3], at: t0))
-        _ = reduce(&state, .mediaScanned(tag(media, state), [MediaImage(id: "a.iso", path: "/srv/a.iso")], at: t0))
+        _ = reduce(&state, .mediaScanned(tag(media, state), [MediaImage(id: "a.iso", path: "/srv/a.iso", size: 1, modified: t0, inode: 1)], at: t0))
         #expect(state.provisioning[razor] == ["nodes": 3])
         #expect(state.catalog.map(\.id) == ["a.iso"])
         _ = reduce(&state, .catalogLoaded([]))

@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorMedia
 
 /// A provisioning server that can also say what it holds, so the Razor
 /// poller can refresh its collections and `doctor` can reach it.
@@ -46,8 +47,8 @@ public struct BackendSet: Sendable {
     }
 }
 
-/// Scans directories for `.iso` files (the catalog's cheap first pass; the
-/// media catalog adds editions).
+/// Scans directories for `.iso` files and reads each one's metadata
+/// (editions, boot, identity) with `MediaAnalyzer`, without copying it.
 public struct DirectoryMediaScanner: MediaScanner {
     public var sources: [MediaSourceInfo]
     public init(sources: [MediaSourceInfo]) {
@@ -69,8 +70,7 @@ public struct DirectoryMediaScanner: MediaScanner {
             while let relative = walker.nextObject() as? String {
                 guard relative.lowercased().hasSuffix(".iso") else { continue }
                 let path = (source.path as NSString).appendingPathComponent(relative)
-                let size = (try? manager.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-                images.append(MediaImage(id: path, path: path, sizeBytes: size))
+                images.append(MediaAnalyzer().analyze(URL(fileURLWithPath: path)))
             }
         }
         return images.sorted { $0.path < $1.path }

@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorMedia
 
 /// What a machine command does.
 public enum MachineVerb: String, Sendable, Codable, CaseIterable {

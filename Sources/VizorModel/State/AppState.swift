@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorMedia
 
 /// Everything the panes show, as one value: sites, catalog, machines,
 /// templates, installs, health per backend, notifications. View state

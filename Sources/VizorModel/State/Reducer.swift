@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorMedia
 
 /// The pure heart of the model: applies one action to the state and says
 /// which effects to run. No I/O, no clock reads: time comes in actions.
