@@ -65,7 +65,8 @@ struct PollerTests {
         #expect(rig.state.health[xen]?.error?.message == "connection reset")
         #expect(rig.state.machines[xen]?["x1"] != nil, "the last known machines stay visible")
         rig.xenFake.update(machine("x2", "made-while-down"))
-        await rig.clock.waitForSleepers(1)
+        // asleep: cs and razor intervals, and xen's backoff
+        await rig.clock.waitForSleepers(3)
         rig.clock.advance(by: 1)
         #expect(await rig.until { $0.health[xen]?.isOK == true && $0.machines[xen]?["x2"] != nil })
         #expect(rig.xenFake.subscriptionCount == 2)
@@ -87,12 +88,13 @@ struct PollerTests {
             if case .failing(_, _, let retryAt, _) = rig.state.health[xen] {
                 retries.append(retryAt.timeIntervalSince(rig.clock.now()))
             }
-            await rig.clock.waitForSleepers(1)
+            // asleep: cs and razor intervals, and xen's backoff
+            await rig.clock.waitForSleepers(3)
             rig.clock.advance(by: retries.last ?? 0)
         }
         #expect(retries == [1, 2, 4, 8, 8], "doubling from 1 s, capped at 8 s")
         rig.xenFake.setMode(.normal)
-        await rig.clock.waitForSleepers(1)
+        await rig.clock.waitForSleepers(3)
         rig.clock.advance(by: 8)
         #expect(await rig.until { $0.health[xen]?.isOK == true })
         rig.store.shutdown()
@@ -136,6 +138,7 @@ struct PollerTests {
         rig.csFake.setMode(.normal)
         rig.inventory.setError(nil)
         rig.inventory.setCounts(["nodes": 7])
+        await rig.clock.waitForSleepers(2)
         rig.clock.advance(by: 8)
         #expect(await rig.until { $0.health[cs]?.isOK == true && $0.provisioning[razor] == ["nodes": 7] },
                 "recovery is automatic")
