@@ -38,6 +38,10 @@ public enum Doctor {
                         guard let handle else {
                             throw BackendError(.invalidInput, backend: id.kind.rawValue, message: "no client configured")
                         }
+                        if id.kind != .media, let refused = await TCPProbe.check(target, backend: id.kind.rawValue,
+                                                                                  timeout: min(timeout, 5)) {
+                            throw refused
+                        }
                         let detail = try await withTimeout(timeout, clock: clock, backend: id.kind.rawValue) {
                             try await probe(handle)
                         }

@@ -55,6 +55,7 @@ extension Vizor {
             } else {
                 try command.run()
             }
+            Foundation.exit(ExitStatus.ok.rawValue)
         } catch let error as CLIError {
             FileHandle.standardError.write(Data(("vizor: " + error.message + "\n").utf8))
             Logger(label: "vizor.cli").error("command failed", metadata: ["reason": "\(error.message)"])

@@ -19,26 +19,21 @@ struct ConfirmOptions: ParsableArguments {
     var yes = false
 }
 
-/// Runs `body` with a started runtime (configuration or lab) and stops it afterwards.
+/// Runs `body` with a started runtime (configuration or lab); the process exits afterwards.
 @MainActor
 func withRuntime<T>(polling: Bool = true, _ body: (VizorRuntime) async throws -> T) async throws -> T {
     let runtime: VizorRuntime
     do {
         runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor),
-                                               startPolling: polling)
+                                               settings: PollerSettings(requestTimeout: 15), startPolling: polling)
     } catch let errors as ConfigErrors {
         throw CLIError(.failure, "the configuration is invalid:\n" + errors.description)
     } catch let error as BackendError {
         throw CLIError(ExitStatus(error), error.description)
     }
-    do {
-        let result = try await body(runtime)
-        await runtime.stop()
-        return result
-    } catch {
-        await runtime.stop()
-        throw error
-    }
+    // The process ends right after the command: pollers and the in-process lab
+    // end with it. Tearing the lab down first would only race in-flight requests.
+    return try await body(runtime)
 }
 
 /// The site named by `--site`, or the default; exit 3 when it does not exist.
