@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Backends/Lab/XAPI", swiftSettings: strict),
         .target(

@@ -14,6 +14,7 @@ extension XAPILab {
     func validate(_ cls: String, _ msg: String, _ args: [LabValue], _ method: String) throws -> Int {
         let expected: Int
         if let n = Self.arity["\(cls).\(msg)"] { expected = n }
+        else if !["get_", "set_", "add_to_", "remove_from_"].contains(where: msg.hasPrefix) { throw LabFault("MESSAGE_METHOD_UNKNOWN", method) }
         else if msg == "get_all" || msg == "get_all_records" { expected = 0 }
         else if msg.hasPrefix("add_to_") { expected = 3 }
         else if msg.hasPrefix("set_") || msg.hasPrefix("remove_from_") { expected = 2 }

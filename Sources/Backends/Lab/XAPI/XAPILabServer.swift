@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The lab XAPI server on loopback: both wire protocols over the stateful
@@ -37,7 +38,7 @@ public final class XAPILabServer: LabServer {
                               onServerRunning: { channel in
                                   portSink.yield(channel.localAddress?.port ?? 0)
                                   portSink.finish()
-                              })
+                              }, logger: Self.quietLogger())
         let runTask = Task {
             do { try await app.run() } catch { portSink.finish() }
         }
@@ -56,6 +57,13 @@ public final class XAPILabServer: LabServer {
         await lab.shutdown()
         runTask.cancel()
         _ = await runTask.value
+    }
+
+    /// The lab is quiet: shutdown noise would drown test output and `vizor lab serve`'s JSON line.
+    static func quietLogger() -> Logger {
+        var logger = Logger(label: "vizor.lab.xapi")
+        logger.logLevel = .critical
+        return logger
     }
 
     static let cors: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlAllowHeaders: "X-Requested-With, Content-Type"]

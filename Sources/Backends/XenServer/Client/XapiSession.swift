@@ -43,6 +43,9 @@ public actor XapiSession {
         httpConfig.tlsConfiguration = tls
         httpConfig.redirectConfiguration = .disallow
         httpConfig.timeout = .init(connect: .seconds(10))
+        // A refused connection is reported at once; callers (the event stream,
+        // the dashboard's pollers) own the retry policy and its backoff.
+        httpConfig.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
     }
 
