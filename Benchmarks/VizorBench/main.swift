@@ -3,6 +3,7 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

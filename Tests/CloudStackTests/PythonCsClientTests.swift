@@ -34,6 +34,8 @@ out["listed"] = [{"id": v["id"], "mac": v["nic"][0]["macaddress"], "state": v["s
 empty = api.listVirtualMachines(name="no-such-vm")
 out["empty"] = empty
 
+out["xml"] = api.listZones(json=False)[:200]
+
 bad = CloudStack(endpoint=endpoint, key=key, secret=secret + "x")
 try:
     bad.listZones()
@@ -98,6 +100,9 @@ print(json.dumps(out))
             let labVM = try #require(await lab.cloud.virtualMachine(id: vmID))
             #expect(listed.first?["mac"] as? String == labVM.macAddresses.first)
             #expect((result["empty"] as? [String: Any])?.isEmpty == true)
+            let xml = try #require(result["xml"] as? String)
+            #expect(xml.hasPrefix("<?xml"), "without response=json the server answers XML")
+            #expect(xml.contains("<listzonesresponse") && xml.contains("<count>2</count>"))
             let refused = try #require(result["wrong_secret"] as? [String: Any])
             #expect(refused["status"] as? Int == 401)
             let body = try #require(refused["error"] as? [String: Any])
