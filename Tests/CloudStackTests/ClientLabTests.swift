@@ -210,9 +210,11 @@ import VizorCloudStack
         try await withLab { lab in
             let user = lab.client(), admin = lab.client(admin: true)
             #expect(try await user.listTemplates(filter: .featured).map(\.id) == [lab.cloud.builtinTemplateID, lab.cloud.builtinTemplateID])
-            #expect(try await user.listTemplates(filter: .community).isEmpty)
-            #expect(try await user.listTemplates(filter: .executable).count == 2)
-            #expect(try await admin.listTemplates(filter: .all).count == 2)
+            #expect(try await user.listTemplates(filter: .community).map(\.id) == [lab.cloud.communityTemplateID])
+            #expect(try await user.listTemplates(filter: .sharedexecutable).map(\.id) == [lab.cloud.sharedTemplateID])
+            #expect(try await user.listTemplates(filter: .executable).count == 4, "public rows per zone, plus the shared one")
+            #expect(try await admin.listTemplates(filter: .all).count == 4)
+            #expect(try await admin.listTemplates(filter: .self).count == 2, "the admin owns the community and the shared template")
             let refused = await backendError { _ = try await user.listTemplates(filter: .all) }
             #expect(refused?.code == "431/4350")
             // A user's template shared with the admin shows under the admin's sharedexecutable.
@@ -224,7 +226,7 @@ import VizorCloudStack
             try await user.updateTemplatePermissions(id: template.id, addAccounts: ["admin"])
             #expect(try await admin.listTemplates(filter: .sharedexecutable).map(\.id) == [template.id])
             try await user.updateTemplatePermissions(id: template.id, isPublic: true)
-            #expect(try await user.listTemplates(filter: .community).map(\.id) == [template.id])
+            #expect(try await user.listTemplates(filter: .community).map(\.id) == [lab.cloud.communityTemplateID, template.id])
             let byName = try await user.listTemplates(filter: .self, name: "share")
             #expect(byName.isEmpty, "the template name filter is an exact match")
             let tags = try await user.listTags(resourceType: "UserVm", key: "vizor.job")
