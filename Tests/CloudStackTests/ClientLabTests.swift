@@ -206,6 +206,34 @@ import VizorCloudStack
         }
     }
 
+    @Test func templateFiltersFollowTheServersRules() async throws {
+        try await withLab { lab in
+            let user = lab.client(), admin = lab.client(admin: true)
+            #expect(try await user.listTemplates(filter: .featured).map(\.id) == [lab.cloud.builtinTemplateID, lab.cloud.builtinTemplateID])
+            #expect(try await user.listTemplates(filter: .community).map(\.id) == [lab.cloud.communityTemplateID])
+            #expect(try await user.listTemplates(filter: .sharedexecutable).map(\.id) == [lab.cloud.sharedTemplateID])
+            #expect(try await user.listTemplates(filter: .executable).count == 4, "public rows per zone, plus the shared one")
+            #expect(try await admin.listTemplates(filter: .all).count == 4)
+            #expect(try await admin.listTemplates(filter: .self).count == 2, "the admin owns the community and the shared template")
+            let refused = await backendError { _ = try await user.listTemplates(filter: .all) }
+            #expect(refused?.code == "431/4350")
+            // A user's template shared with the admin shows under the admin's sharedexecutable.
+            let hypervisor = lab.hypervisor()
+            let vm = try await hypervisor.createContainer(labSpec("share-src"))
+            let template = try await hypervisor.convertToTemplate(machineID: vm.machineID,
+                                                                  request: TemplateRequest(name: "shared", osType: "Other (64-bit)"))
+            #expect(try await admin.listTemplates(filter: .sharedexecutable).isEmpty)
+            try await user.updateTemplatePermissions(id: template.id, addAccounts: ["admin"])
+            #expect(try await admin.listTemplates(filter: .sharedexecutable).map(\.id) == [template.id])
+            try await user.updateTemplatePermissions(id: template.id, isPublic: true)
+            #expect(try await user.listTemplates(filter: .community).map(\.id) == [lab.cloud.communityTemplateID, template.id])
+            let byName = try await user.listTemplates(filter: .self, name: "share")
+            #expect(byName.isEmpty, "the template name filter is an exact match")
+            let tags = try await user.listTags(resourceType: "UserVm", key: "vizor.job")
+            #expect(tags.map(\.resourceID) == [vm.machineID])
+        }
+    }
+
     @Test func asyncJobsAreListedWithTheirOutcome() async throws {
         try await withLab { lab in
             let hypervisor = lab.hypervisor()

@@ -129,6 +129,47 @@ import Testing
         }
     }
 
+    @Test func pollingBacksOffAndSurvivesAGatewayBlip() async throws {
+        try await withLab { lab in
+            await lab.cloud.setJobDuration(.milliseconds(1500), for: "deployVirtualMachine")
+            let client = lab.client()
+            let zone = try await client.listZones()[0]
+            let offering = try await client.listServiceOfferings()[0]
+            let disk = try await client.listDiskOfferings()[0]
+            let ticket = try await client.deployVirtualMachine(.init(zoneID: zone.id, serviceOfferingID: offering.id,
+                                                                     templateID: lab.cloud.ipxeISOID, hypervisor: "KVM",
+                                                                     diskOfferingID: disk.id, name: "patient"))
+            await lab.cloud.injectFaults([.badGateway()])
+            let before = client.requestsSent
+            let result = try await client.wait(for: ticket)
+            #expect(result["virtualmachine"]?["id"]?.string == ticket.entityID)
+            // 20 ms growing by 1.5x up to 200 ms: far fewer polls than a fixed 20 ms would make (75).
+            #expect(client.requestsSent - before < 20)
+        }
+    }
+
+    @Test func deployFromAnISOStillDownloadingIsRefusedAt530() async throws {
+        try await withLab { lab in
+            await lab.cloud.setJobDuration(.seconds(3600), for: "registerIso")
+            let client = lab.client()
+            let zone = try await client.listZones()[0]
+            let iso = try await client.registerIso(name: "slow.iso", url: "http://media.lab/slow.iso", zoneID: zone.id)
+            let offering = try await client.listServiceOfferings()[0]
+            let disk = try await client.listDiskOfferings()[0]
+            let error = await backendError {
+                _ = try await client.deployVirtualMachine(.init(zoneID: zone.id, serviceOfferingID: offering.id, templateID: iso.id,
+                                                                hypervisor: "KVM", diskOfferingID: disk.id, name: "early"))
+            }
+            #expect(error?.kind == .remoteFailure)
+            #expect(error?.code == "530/4250")
+            #expect(error?.message.contains("has not been completely downloaded") == true)
+            let vms = await lab.cloud.virtualMachines()
+            #expect(vms.isEmpty, "a synchronous refusal creates nothing")
+            let waited = await backendError { _ = try await client.waitUntilReady(id: iso.id, isISO: true, timeout: .milliseconds(300)) }
+            #expect(waited?.kind == .timeout)
+        }
+    }
+
     @Test func cancelledJobStatusIsACancellation() async throws {
         let ticket = CloudStackJobTicket(command: "copyTemplate", jobID: "j1", entityID: nil)
         let error = await backendError {

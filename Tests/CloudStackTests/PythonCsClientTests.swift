@@ -34,6 +34,8 @@ out["listed"] = [{"id": v["id"], "mac": v["nic"][0]["macaddress"], "state": v["s
 empty = api.listVirtualMachines(name="no-such-vm")
 out["empty"] = empty
 
+out["xml"] = api.listZones(json=False)[:200]
+
 bad = CloudStack(endpoint=endpoint, key=key, secret=secret + "x")
 try:
     bad.listZones()
@@ -52,6 +54,11 @@ print(json.dumps(out))
             let scriptURL = directory.appendingPathComponent("drive_lab.py")
             try Self.script.write(to: scriptURL, atomically: true, encoding: .utf8)
 
+            // Output goes to files in the private directory, and termination is awaited
+            // without blocking a thread of the cooperative pool.
+            let outURL = directory.appendingPathComponent("out.json"), errURL = directory.appendingPathComponent("err.txt")
+            for url in [outURL, errURL] { try Data().write(to: url) }
+            let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", scriptURL.path]
@@ -60,21 +67,26 @@ print(json.dumps(out))
             environment["CS_KEY"] = lab.cloud.user.apiKey
             environment["CS_SECRET"] = lab.cloud.user.secretKey
             process.environment = environment
-            let output = Pipe(), errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
+            process.standardOutput = outHandle
+            process.standardError = errHandle
+            let (ended, endedContinuation) = AsyncStream<Int32>.makeStream()
+            process.terminationHandler = { finished in
+                endedContinuation.yield(finished.terminationStatus)
+                endedContinuation.finish()
+            }
             try process.run()
-            // Read both pipes while the script runs; give up after 60 s.
-            async let outData = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-            async let errData = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
-            let watchdog = Task.detached {
+            let watchdog = Task {
                 try await Task.sleep(for: .seconds(60))
                 if process.isRunning { process.terminate() }
             }
-            let (stdout, stderr) = await (outData, errData)
-            process.waitUntilExit()
+            var status: Int32 = -1
+            for await value in ended { status = value }
             watchdog.cancel()
-            #expect(process.terminationStatus == 0, "\(String(decoding: stderr, as: UTF8.self))")
+            try outHandle.close()
+            try errHandle.close()
+            let stdout = try Data(contentsOf: outURL)
+            let stderr = try Data(contentsOf: errURL)
+            #expect(status == 0, "\(String(decoding: stderr, as: UTF8.self))")
 
             let result = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])
             #expect(result["zones"] as? [String] == ["lab-zone-1", "lab-zone-2"])
@@ -88,6 +100,9 @@ print(json.dumps(out))
             let labVM = try #require(await lab.cloud.virtualMachine(id: vmID))
             #expect(listed.first?["mac"] as? String == labVM.macAddresses.first)
             #expect((result["empty"] as? [String: Any])?.isEmpty == true)
+            let xml = try #require(result["xml"] as? String)
+            #expect(xml.hasPrefix("<?xml"), "without response=json the server answers XML")
+            #expect(xml.contains("<listzonesresponse") && xml.contains("<count>2</count>"))
             let refused = try #require(result["wrong_secret"] as? [String: Any])
             #expect(refused["status"] as? Int == 401)
             let body = try #require(refused["error"] as? [String: Any])

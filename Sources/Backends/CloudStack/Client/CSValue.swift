@@ -14,13 +14,14 @@ public enum CSValue: Sendable, Equatable, Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Most frequent first: each failed attempt costs a thrown error.
         if container.decodeNil() { self = .null; return }
-        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
-        if let value = try? container.decode(Int64.self) { self = .int(value); return }
-        if let value = try? container.decode(Double.self) { self = .double(value); return }
         if let value = try? container.decode(String.self) { self = .string(value); return }
-        if let value = try? container.decode([CSValue].self) { self = .array(value); return }
-        self = .object(try container.decode([String: CSValue].self))
+        if let value = try? container.decode([String: CSValue].self) { self = .object(value); return }
+        if let value = try? container.decode(Int64.self) { self = .int(value); return }
+        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
+        if let value = try? container.decode(Double.self) { self = .double(value); return }
+        self = .array(try container.decode([CSValue].self))
     }
 
     public subscript(key: String) -> CSValue? {

@@ -36,7 +36,10 @@ public final class CloudStackClient: Sendable {
             list.append(("expires", CloudStackSigner.expiresString(Date().addingTimeInterval(configuration.expiresAfter.seconds))))
         }
         list.append(("signature", signer.signature(for: list)))
-        let encoded = list.map { "\($0.name)=\(CloudStackSigner.wireEncode($0.value))" }.joined(separator: "&")
+        // Names are signed as they are but percent-encoded on the wire: a raw
+        // `[` makes the URL invalid and would get the whole query re-encoded.
+        let encoded = list.map { "\(CloudStackSigner.wireEncode($0.name))=\(CloudStackSigner.wireEncode($0.value))" }
+            .joined(separator: "&")
         let usePOST = forcePOST || encoded.utf8.count > configuration.postThresholdBytes
 
         var request: HTTPClientRequest

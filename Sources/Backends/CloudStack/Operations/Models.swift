@@ -107,6 +107,14 @@ public struct CSVolume: Sendable, Equatable {
     }
 }
 
+public struct CSTag: Sendable, Equatable {
+    public var key: String, value: String, resourceType: String, resourceID: String
+    init(_ v: CSValue) {
+        key = v["key"]?.string ?? ""; value = v["value"]?.string ?? ""
+        resourceType = v["resourcetype"]?.string ?? ""; resourceID = v["resourceid"]?.string ?? ""
+    }
+}
+
 public struct CSAsyncJob: Sendable, Equatable {
     public var jobID: String, command: String, status: Int, resultCode: Int, instanceType: String?, instanceID: String?
     init(_ v: CSValue) {

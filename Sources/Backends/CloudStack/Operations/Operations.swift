@@ -232,6 +232,12 @@ extension CloudStackClient {
         _ = try await run("deleteTags", query)
     }
 
+    /// Tags, e.g. every object carrying Vizor's ownership key.
+    public func listTags(resourceType: String? = nil, key: String? = nil, value: String? = nil) async throws -> [CSTag] {
+        try await listAll("listTags", itemKey: "tag", compact(["resourcetype": resourceType, "key": key, "value": value, "listall": "true"]))
+            .map(CSTag.init)
+    }
+
     public func listAsyncJobs() async throws -> [CSAsyncJob] {
         try await listAll("listAsyncJobs", itemKey: "asyncjobs", ["listall": "true"]).map(CSAsyncJob.init)
     }

@@ -44,7 +44,7 @@ public final class LabCloudStackServer: LabServer {
 
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "lab.cloudstack")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Apache-Coyote/1.1"),
                               onServerRunning: { channel in
                                   portContinuation.yield(channel.localAddress?.port ?? 0)

@@ -152,7 +152,7 @@ extension LabCloudStack {
 
     func listAsyncJobs(_ call: LabCall) throws -> LabJSON {
         let visible = jobs.filter { (call.account.isAdmin && call.flag("listall") == true) || $0.account.id == call.account.id }
-        return try listAnswer(call, key: "asyncjobs", visible.map(jobJSON))
+        return try listAnswer(call, key: "asyncjobs", visible, render: jobJSON)
     }
 
     static let rootDomainID = "b6c4d3a2-0b6e-11ee-9f1c-0242ac110002"

@@ -120,7 +120,7 @@ extension LabCloudStack {
             }
             return true
         }
-        return try listAnswer(call, key: "virtualmachine", rows.map(vmJSON))
+        return try listAnswer(call, key: "virtualmachine", rows, render: vmJSON)
     }
 
     func vmJob(_ call: LabCall, _ index: Int, _ action: LabJobAction) -> LabJSON {
@@ -197,6 +197,6 @@ extension LabCloudStack {
             if let id = call.p["id"], volume.id != id { return false }
             return true
         }
-        return try listAnswer(call, key: "volume", rows.map(volumeJSON))
+        return try listAnswer(call, key: "volume", rows, render: volumeJSON)
     }
 }

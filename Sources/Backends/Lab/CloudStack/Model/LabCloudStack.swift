@@ -14,8 +14,12 @@ public actor LabCloudStack {
     nonisolated public let ipxeISOID: String
     /// The registered, ready guest tools ISO.
     nonisolated public let guestToolsISOID: String
-    /// A ready public template (for template-filter listings).
+    /// A ready public, featured template in every zone (filter `featured`).
     nonisolated public let builtinTemplateID: String
+    /// A ready public template that is not featured, in the first zone (filter `community`).
+    nonisolated public let communityTemplateID: String
+    /// An admin's private template shared with the user account (filter `sharedexecutable`).
+    nonisolated public let sharedTemplateID: String
 
     var accounts: [LabAccount] = []
     var zones: [LabZone] = []
@@ -53,6 +57,8 @@ public actor LabCloudStack {
         ipxeISOID = Self.uuid()
         guestToolsISOID = Self.uuid()
         builtinTemplateID = Self.uuid()
+        communityTemplateID = Self.uuid()
+        sharedTemplateID = Self.uuid()
         accounts = [
             LabAccount(id: Self.uuid(), userID: Self.uuid(), name: admin.account, credentials: admin),
             LabAccount(id: Self.uuid(), userID: Self.uuid(), name: user.account, credentials: user),
@@ -86,6 +92,13 @@ public actor LabCloudStack {
             LabImage(id: builtinTemplateID, name: "CentOS 5.5(64-bit) no GUI (KVM)", displayText: "CentOS 5.5(64-bit) no GUI (KVM)",
                      isISO: false, zoneIDs: [zoneA, zoneB], osTypeID: other.id, owner: "system", isPublic: true, isFeatured: true,
                      ready: true, sizeBytes: 2_147_483_648, hypervisor: "KVM", format: "QCOW2", templateType: "BUILTIN", created: now),
+            LabImage(id: communityTemplateID, name: "Debian 12 (community)", displayText: "Debian 12 shared by the admins",
+                     isISO: false, zoneIDs: [zoneA], osTypeID: other.id, owner: admin.account, isPublic: true, isFeatured: false,
+                     ready: true, sizeBytes: 4_294_967_296, hypervisor: "KVM", format: "QCOW2", templateType: "USER", created: now),
+            LabImage(id: sharedTemplateID, name: "Windows base (shared)", displayText: "Windows base shared with vizor",
+                     isISO: false, zoneIDs: [zoneA], osTypeID: windows.id, owner: admin.account, isPublic: false, isFeatured: false,
+                     ready: true, sizeBytes: 17_179_869_184, hypervisor: "KVM", format: "QCOW2", templateType: "USER", created: now,
+                     sharedWith: [user.account]),
         ]
     }
 

@@ -119,6 +119,11 @@ extension LabCloudStack {
     /// together, `pagesize` at most 500 (or -1 without `page`), 500 rows
     /// without either; `{}` when nothing matches, `{"count":N}` past the end.
     func listAnswer(_ call: LabCall, key: String, _ rows: [LabJSON]) throws -> LabJSON {
+        try listAnswer(call, key: key, rows) { $0 }
+    }
+
+    /// Renders only the rows of the requested page.
+    func listAnswer<Row>(_ call: LabCall, key: String, _ rows: [Row], render: (Row) -> LabJSON) throws -> LabJSON {
         var slice = rows[...]
         let page = call.p["page"], pageSize = call.p["pagesize"]
         switch (page, pageSize) {
@@ -140,7 +145,7 @@ extension LabCloudStack {
         }
         if rows.isEmpty { return .object([]) }
         if slice.isEmpty { return .object([("count", .int(rows.count))]) }
-        return .object([("count", .int(rows.count)), (key, .array(Array(slice)))])
+        return .object([("count", .int(rows.count)), (key, .array(slice.map(render)))])
     }
 
     func successAnswer() -> LabJSON { .object([("success", .bool(true))]) }
