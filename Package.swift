@@ -152,7 +152,14 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
-        .testTarget(name: "RazorTests", dependencies: ["VizorRazor", "LabRazor"], swiftSettings: strict),
+        .testTarget(
+            name: "RazorTests",
+            dependencies: [
+                "VizorRazor", "LabRazor", "BackendKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], swiftSettings: strict),
         .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),

@@ -54,3 +54,10 @@ extension Duration {
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
+
+extension RazorConfiguration: CustomStringConvertible {
+    /// Never shows the password: configurations end up in logs and error reports.
+    public var description: String {
+        "RazorConfiguration(\(apiURL.absoluteString), user: \(username ?? "none"), password: \(password == nil ? "none" : "<redacted>"), tls: \(tls))"
+    }
+}

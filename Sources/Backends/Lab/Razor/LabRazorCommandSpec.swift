@@ -34,12 +34,16 @@ struct LabRazorCommandSpec: Sendable {
     var summary: String
     var attributes: [Attribute]
 
-    static func named(_ name: String) -> LabRazorCommandSpec? { all.first { $0.name == name } }
+    static func named(_ name: String) -> LabRazorCommandSpec? { catalogue.first { $0.name == name } }
+
+    /// Every command razor-server 1.9 has.
+    static var catalogue: [LabRazorCommandSpec] { all + more }
 
     func metadata() -> LabJSON {
         var schema = LabObject()
         for attribute in attributes {
-            var entry: LabObject = ["type": .string(attribute.type == "url" ? "string (URL)" : attribute.type)]
+            let shownType = attribute.type == "url" ? "string (URL)" : attribute.type == "any" ? "string" : attribute.type
+            var entry: LabObject = ["type": .string(shownType)]
             let aliases = Array(attribute.spellings.dropFirst())
             if !aliases.isEmpty { entry["aliases"] = .array(aliases.map(LabJSON.string)) }
             if let position = attribute.position { entry["position"] = .int(position) }
@@ -110,5 +114,43 @@ struct LabRazorCommandSpec: Sendable {
             A("value", "any", required: true, position: 2), A("no_replace", "boolean")]),
         .init(name: "remove-node-metadata", summary: "Remove one or all keys from a node's metadata", attributes: [
             A("node", "string", required: true, position: 0, refersTo: "nodes"), A("key", "string", position: 1), A("all", "boolean")]),
+    ]
+}
+
+extension LabRazorCommandSpec {
+    typealias B = Attribute
+    /// Commands Vizor does not use, completing razor-server's catalogue of 36.
+    static let more: [LabRazorCommandSpec] = [
+        .init(name: "move-policy", summary: "Change the order in which policies are matched", attributes: [
+            B("name", "string", required: true, position: 0), B("before", "string"), B("after", "string")]),
+        .init(name: "update-policy-repo", summary: "Update the repo associated to a policy", attributes: [
+            B("policy", "string", required: true, position: 0), B("repo", "string", required: true, position: 1)]),
+        .init(name: "update-policy-broker", summary: "Update the broker associated to a policy", attributes: [
+            B("policy", "string", required: true, position: 0), B("broker", "string", required: true, position: 1)]),
+        .init(name: "update-policy-task", summary: "Update the task associated to a policy", attributes: [
+            B("policy", "string", required: true, position: 0), B("task", "string", position: 1), B("no_task", "boolean")]),
+        .init(name: "update-policy-node-metadata", summary: "Update one key of a policy's node metadata", attributes: [
+            B("policy", "string", required: true, position: 0), B("key", "string", required: true, position: 1),
+            B("value", "any", required: true, position: 2), B("no_replace", "boolean")]),
+        .init(name: "update-broker-configuration", summary: "Update one key of a broker's configuration", attributes: [
+            B("broker", "string", required: true, position: 0), B("key", "string", required: true, position: 1),
+            B("value", "any", position: 2), B("clear", "boolean")]),
+        .init(name: "create-hook", summary: "Create a new hook", attributes: [
+            B("name", "string", required: true, position: 0), B("hook_type", "string", required: true),
+            B("configuration", "object", aliases: ["c"])]),
+        .init(name: "delete-hook", summary: "Delete a hook", attributes: [B("name", "string", required: true, position: 0)]),
+        .init(name: "update-hook-configuration", summary: "Update one key of a hook's configuration", attributes: [
+            B("hook", "string", required: true, position: 0), B("key", "string", required: true, position: 1),
+            B("value", "any", position: 2), B("clear", "boolean")]),
+        .init(name: "run-hook", summary: "Test a hook by running it for an event", attributes: [
+            B("name", "string", required: true, position: 0), B("event", "string", required: true), B("node", "string", required: true),
+            B("policy", "string"), B("debug", "boolean")]),
+        .init(name: "set-node-ipmi-credentials", summary: "Set the IPMI credentials of a node", attributes: [
+            B("name", "string", required: true, position: 0), B("ipmi_hostname", "string"), B("ipmi_username", "string"),
+            B("ipmi_password", "string")]),
+        .init(name: "reboot-node", summary: "Request a reboot of a node through IPMI", attributes: [
+            B("name", "string", required: true, position: 0)]),
+        .init(name: "set-node-desired-power-state", summary: "Set the power state Razor keeps a node in", attributes: [
+            B("name", "string", required: true, position: 0), B("to", "any", position: 1)]),
     ]
 }

@@ -20,6 +20,12 @@ extension LabRazorState {
         var command = LabCommand(id: nextCommandID, command: name, params: .object(params), status: "finished",
                                  submittedAt: Date(), finishedAt: Date(), submittedBy: user)
         let outcome = try execute(name, params, base: base, command: &command)
+        if name == "reboot-node" {
+            // Queued for the IPMI worker: pending until it has run.
+            command.status = "pending"
+            command.finishedAt = nil
+            command.work = LabBackgroundWork(repo: "", failure: nil)
+        }
         nextCommandID += 1
         commands.append(command)
         var answer = outcome

@@ -60,6 +60,17 @@ struct LabNode: Sendable {
     var lastCheckin: Date?
     /// Tag names that matched at the last evaluation.
     var tags: [String] = []
+    var ipmiHostname: String?
+    var ipmiUsername: String?
+    var desiredPowerState: String?
+}
+
+/// A hook instance (`create-hook`); its runs are logged on the hook.
+struct LabHook: Sendable {
+    var name: String
+    var type: String
+    var configuration: LabObject
+    var log: [LabObject] = []
 }
 
 /// razor `commands` table row; status is the Postgres enum.

@@ -116,7 +116,7 @@ extension LabRazorState {
             reevaluateTags()
             return ref(base, nodes[index].name)
         default:
-            throw LabRazorFailure(404, "no such command")
+            return try executeMoreCommand(name, p, base: base)
         }
     }
 

@@ -137,10 +137,14 @@ struct LabRazorResponder: HTTPResponder {
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         if let authority = request.head.authority { headers["host"] = authority }
         let buffer = try await request.body.collect(upTo: 16 << 20)
-        let labRequest = LabHTTPRequest(method: request.method.rawValue, path: path,
+        // Sinatra answers HEAD for every GET route, without a body.
+        let isHead = request.method == .head
+        let labRequest = LabHTTPRequest(method: isHead ? "GET" : request.method.rawValue, path: path,
                                         query: Self.parseQuery(request.uri.query ?? ""), headers: headers,
                                         body: Array(buffer.readableBytesView))
-        return Self.response(await state.handle(labRequest))
+        var reply = await state.handle(labRequest)
+        if isHead { reply.body = [] }
+        return Self.response(reply)
     }
 
     static func response(_ response: LabHTTPResponse) -> Response {

@@ -40,10 +40,13 @@ struct LabRazorFailure: Error {
     var status: Int
     var message: String
     var details: String?
-    init(_ status: Int, _ message: String, details: String? = nil) {
+    /// The body is the bare message, not `{"error": ...}` (razor's broker 404s).
+    var bare = false
+    init(_ status: Int, _ message: String, details: String? = nil, bare: Bool = false) {
         self.status = status
         self.message = message
         self.details = details
+        self.bare = bare
     }
 }
 
@@ -67,6 +70,7 @@ actor LabRazorState {
     var tasks: [LabTask] = LabBuiltinTasks.all
     var tags: [LabTag] = []
     var brokers: [LabBroker] = []
+    var hooks: [LabHook] = []
     /// In rule order: binding takes the first match.
     var policies: [LabPolicy] = []
     var nodes: [LabNode] = []
@@ -101,6 +105,8 @@ actor LabRazorState {
                 return try handleSvc(request, Array(segments.dropFirst()), base: base)
             }
             return .text(404, "<h1>Not Found</h1>", contentType: "text/html")
+        } catch let failure as LabRazorFailure where failure.bare {
+            return .text(failure.status, failure.message, contentType: "application/json")
         } catch let failure as LabRazorFailure {
             return .error(failure.status, failure.message, details: failure.details)
         } catch {

@@ -7,7 +7,7 @@ extension LabRazorState {
     static let pagedCollections: Set<String> = ["nodes", "events"]
 
     func discovery(base: String) -> LabJSON {
-        let commandEntries: [LabJSON] = LabRazorCommandSpec.all.map { spec in
+        let commandEntries: [LabJSON] = LabRazorCommandSpec.catalogue.map { spec in
             .object(["name": .string(spec.name), "rel": .string(Self.spec("commands/\(spec.name)")),
                      "id": .string("\(base)/api/commands/\(spec.name)")])
         }
@@ -92,7 +92,7 @@ extension LabRazorState {
         case "tags": return listShape(name, try render(tags.map(\.name)), total: tags.count)
         case "brokers": return listShape(name, try render(brokers.map(\.name)), total: brokers.count)
         case "policies": return listShape(name, try render(policies.map(\.name)), total: policies.count)
-        case "hooks": return listShape(name, [], total: 0)
+        case "hooks": return listShape(name, try render(hooks.map(\.name)), total: hooks.count)
         case "tasks":
             let sorted = tasks.sorted { $0.name < $1.name }
             return listShape(name, sorted.map { depth == 1 ? taskView($0, base: base) : reference(base, name, $0.name) }, total: nil)
@@ -166,7 +166,7 @@ extension LabRazorState {
             return .object(object)
         case "brokers":
             guard let broker = brokers.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                throw LabRazorFailure(404, "no broker matched name=\(name)")
+                throw LabRazorFailure(404, "no broker matched name=\(name)", bare: true)
             }
             var object = head(.string(broker.name), broker.name)
             object["configuration"] = .object(broker.configuration)
@@ -192,6 +192,11 @@ extension LabRazorState {
         case "nodes":
             guard let index = node(named: name) else { throw LabRazorFailure(404, "no node matched name=\(name)") }
             return nodeView(nodes[index], base: base)
+        case "hooks":
+            guard let hook = hooks.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                throw LabRazorFailure(404, "no hook matched name=\(name)")
+            }
+            return hookView(hook, base: base)
         case "commands":
             guard let id = Int(name), let command = commands.first(where: { $0.id == id }) else {
                 throw LabRazorFailure(404, "no such command")
@@ -252,8 +257,14 @@ extension LabRazorState {
         if let at = node.installedAt { state["installed_at"] = .string(LabTime.string(at)) }
         if let policy = node.policy, let stage = bootTemplate(for: node, policy: policy)?.template { state["stage"] = .string(stage) }
         object["state"] = .object(state)
+        if let desired = node.desiredPowerState { object["power"] = .object(["desired_power_state": .string(desired)]) }
         if let hostname = node.hostname { object["hostname"] = .string(hostname) }
         if let password = node.rootPassword { object["root_password"] = .string(password) }
+        if let ipmi = node.ipmiHostname {
+            var details: LabObject = ["hostname": .string(ipmi)]
+            if let user = node.ipmiUsername { details["username"] = .string(user) }
+            object["ipmi"] = .object(details)
+        }
         if let checkin = node.lastCheckin { object["last_checkin"] = .string(LabTime.string(checkin)) }
         return .object(object)
     }
@@ -275,6 +286,12 @@ extension LabRazorState {
         case ("nodes", "log"):
             guard let index = node(named: name) else { throw LabRazorFailure(404, "no node matched name=\(name)") }
             return nodeLog(nodes[index], page: try paging(request))
+        case ("hooks", "log"):
+            guard let hook = hooks.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                throw LabRazorFailure(404, "no hook matched name=\(name)")
+            }
+            let items = slice(Array(hook.log.reversed()), try paging(request)).map { LabJSON.object($0) }
+            return .object(["spec": .string(Self.spec("collections/hooks/log")), "items": .array(items)])
         case ("tags", "nodes"):
             _ = try memberView("tags", name, base: base)
             let names = nodes.filter { $0.tags.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }.map(\.name)

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct RazorTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("RazorTests".hasSuffix("Tests")) }
-}
