@@ -16,6 +16,7 @@ struct Vizor: AsyncParsableCommand {
             LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
             CompletionsCommand.self,
         ]
+        subcommands: [LabCommand.self, CatalogCommand.self]
     )
 
     mutating func run() async throws {
