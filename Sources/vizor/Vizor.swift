@@ -14,9 +14,8 @@ struct Vizor: AsyncParsableCommand {
             """,
         subcommands: [
             LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
-            CompletionsCommand.self,
+            CompletionsCommand.self, CatalogCommand.self,
         ]
-        subcommands: [LabCommand.self, CatalogCommand.self]
     )
 
     mutating func run() async throws {
