@@ -3,6 +3,9 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("xen-snapshot", "XenServer: first snapshot of a 2,000-VM lab pool, XML-RPC vs JSON-RPC; idle request rate",
+     { try await XenSnapshotBench.run() }),
+    ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
 ]
 
