@@ -76,7 +76,7 @@ public final class FuseMount: @unchecked Sendable {
 
     /// `fusermount3 -u`, which also clears a mount whose daemon died.
     public static func detach(_ mountPoint: String) throws {
-        let result = try ProcessRunner.run("/bin/fusermount3", ["-u", mountPoint])
+        let result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
         if result.status != 0 && isMounted(mountPoint) {
             throw BackendError(.remoteFailure, backend: exposureBackendName,
                                message: "cannot unmount \(mountPoint): \(result.errorText)",
