@@ -173,7 +173,7 @@ final class MediaRequestHandler: ChannelInboundHandler {
 
     private enum BodyPart {
         case text(String)
-        case source(ByteSource)
+        case source(ByteOrigin)
         var length: UInt64 {
             switch self {
             case .text(let text): return UInt64(text.utf8.count)

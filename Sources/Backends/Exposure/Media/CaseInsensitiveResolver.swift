@@ -7,6 +7,9 @@ enum CaseInsensitiveResolver {
     static func resolve(_ components: [String], in fileSystem: any MediaFileSystem) throws -> MediaFileEntry? {
         if components.isEmpty { return nil }
         let exactPath = components.joined(separator: "/")
+        if let tree = fileSystem as? any MediaTree {
+            return try tree.entry(at: exactPath, caseInsensitive: true)
+        }
         if let exact = try fileSystem.entry(at: exactPath) { return exact }
         var directory = ""
         var found: MediaFileEntry?

@@ -83,7 +83,7 @@ public final class ExposedImage: Sendable {
 }
 
 /// Where a run of a file's bytes comes from.
-public enum ByteSource: Sendable, Equatable {
+public enum ByteOrigin: Sendable, Equatable {
     /// Bytes of the image file at an absolute offset.
     case image(offset: UInt64, length: UInt64)
     /// An extent recorded but not stored: reads as zeros.
@@ -103,17 +103,17 @@ public enum ByteSource: Sendable, Equatable {
 public enum ExtentMap {
     /// The sources of file bytes [from, to) of `entry`. Bytes past the last
     /// extent but inside the file size read as zeros, as 7z does.
-    public static func segments(of entry: MediaFileEntry, from: UInt64, to: UInt64) -> [ByteSource] {
+    public static func segments(of entry: MediaFileEntry, from: UInt64, to: UInt64) -> [ByteOrigin] {
         let end = min(to, entry.size)
         guard from < end else { return [] }
         if let embedded = entry.embeddedData {
             let lower = Int(min(from, UInt64(embedded.count)))
             let upper = Int(min(end, UInt64(embedded.count)))
-            var out: [ByteSource] = lower < upper ? [.bytes(Array(embedded[lower..<upper]))] : []
+            var out: [ByteOrigin] = lower < upper ? [.bytes(Array(embedded[lower..<upper]))] : []
             if end > UInt64(upper) { out.append(.zeros(length: end - max(from, UInt64(upper)))) }
             return out
         }
-        var out: [ByteSource] = []
+        var out: [ByteOrigin] = []
         var fileOffset: UInt64 = 0
         var cursor = from
         for extent in entry.extents {
