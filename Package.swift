@@ -139,7 +139,10 @@ let package = Package(
         .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
         .testTarget(name: "RazorTests", dependencies: ["VizorRazor", "LabRazor"], swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], swiftSettings: strict),
-        .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
+        .testTarget(
+            name: "ExposureTests",
+            dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),

@@ -39,6 +39,7 @@ public final class MediaHTTPServer: Sendable {
     /// Binds and starts serving. `port` 0 lets the kernel choose.
     public static func start(host: String, port: Int, images: ExposedImages,
                              artefacts: (any ArtefactRoute)? = nil, threads: Int = System.coreCount,
+                             idleTimeout: TimeAmount = .seconds(60),
                              accessLog: @escaping @Sendable (AccessLogRecord) -> Void = { _ in }) async throws -> MediaHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let serving = ServingContext(images: images, artefacts: artefacts, accessLog: accessLog)
@@ -48,6 +49,7 @@ public final class MediaHTTPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(MediaRequestHandler(serving: serving))
                 }

@@ -19,6 +19,9 @@ final class MediaRequestHandler: ChannelInboundHandler {
     private let serving: ServingContext
     private var head: HTTPRequestHead?
     private var started = NIODeadline.now()
+    /// Responses started and not yet fully written; an idle connection
+    /// with none is closed, one busy sending a large file is not.
+    private var pendingResponses = 0
     private static let zeroChunk = ByteBuffer(repeating: 0, count: 64 * 1024)
 
     init(serving: ServingContext) { self.serving = serving }
@@ -33,8 +36,23 @@ final class MediaRequestHandler: ChannelInboundHandler {
         case .end:
             guard let requestHead = head else { return }
             head = nil
+            pendingResponses += 1
             respond(to: requestHead, context: context)
         }
+    }
+
+    /// Malformed requests: the protocol error handler has answered 400;
+    /// close so the client is not left waiting.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, pendingResponses == 0 {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -224,8 +242,10 @@ final class MediaRequestHandler: ChannelInboundHandler {
         let channel = context.channel
         let method = request.method.rawValue
         let path = String(request.uri.prefix(512))
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
             cleanup()
+            handler.value.pendingResponses -= 1
             let duration = Double((NIODeadline.now() - started).nanoseconds) / 1e9
             let ok: Bool
             if case .success = result { ok = true } else { ok = false }
