@@ -6,6 +6,10 @@ public struct ExposureRecord: Sendable, Equatable, Codable {
     public struct SMB: Sendable, Equatable, Codable {
         public var mountPoint: String
         public var shareName: String
+        public init(mountPoint: String, shareName: String) {
+            self.mountPoint = mountPoint
+            self.shareName = shareName
+        }
     }
 
     public var imageID: String
@@ -18,6 +22,16 @@ public struct ExposureRecord: Sendable, Equatable, Codable {
     /// The process that owns the FUSE mount; nil when nothing needs an owner.
     public var ownerPID: Int32?
     public var since: Date
+
+    public init(imageID: String, isoPath: String, jobs: [String], httpPath: String, smb: SMB?, ownerPID: Int32?, since: Date) {
+        self.imageID = imageID
+        self.isoPath = isoPath
+        self.jobs = jobs
+        self.httpPath = httpPath
+        self.smb = smb
+        self.ownerPID = ownerPID
+        self.since = since
+    }
 }
 
 /// The exposure records on disk (`exposures.json` in the state directory),
