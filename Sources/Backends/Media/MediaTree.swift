@@ -72,6 +72,7 @@ extension MediaFileSystem {
     public func walk(limit: Int = 1_000_000) throws -> [MediaFileEntry] {
         var result: [MediaFileEntry] = []
         var seen = Set<UInt64>()
+        if let root = try entry(at: ""), let start = root.extents.first?.offset { seen.insert(start) }
         var stack = [""]
         while let directory = stack.popLast() {
             for child in try children(of: directory) {
@@ -96,7 +97,10 @@ public func openMediaFileSystem(at url: URL) throws -> any MediaFileSystem {
 
 /// The same, over any byte source (a counting one, memory, ...).
 public func openMediaTree(source: any ByteSource, url: URL) throws -> any MediaTree {
-    let descriptors = try ISODescriptorSet.read(from: source)
+    try openMediaTree(source: source, url: url, descriptors: ISODescriptorSet.read(from: source))
+}
+
+func openMediaTree(source: any ByteSource, url: URL, descriptors: ISODescriptorSet?) throws -> any MediaTree {
     var udfError: Error?
     do {
         if let udf = try UDFFileSystem.open(source: source, url: url) { return udf }

@@ -18,7 +18,7 @@ public final class ISO9660FileSystem: MediaTree, @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [String: [MediaFileEntry]] = [:]
 
-    init(url: URL, source: any ByteSource, descriptors: ISODescriptorSet) throws {
+    init(url: URL, source: any ByteSource, descriptors: ISODescriptorSet, prefer: Flavor? = nil) throws {
         guard let info = descriptors.info, let pvd = descriptors.primary ?? descriptors.joliet else {
             throw MediaError.corrupt("no ISO 9660 primary volume descriptor")
         }
@@ -41,7 +41,11 @@ public final class ISO9660FileSystem: MediaTree, @unchecked Sendable {
             }
         }
         let chosen: (record: RootRecord, flavor: Flavor)
-        if skip != nil, let rootRecord = primaryRoot {
+        if prefer == .plain, let rootRecord = primaryRoot {
+            chosen = (rootRecord, .plain)
+        } else if prefer == .joliet, let svd = descriptors.joliet, let rootRecord = Self.rootRecord(svd) {
+            chosen = (rootRecord, .joliet)
+        } else if skip != nil, let rootRecord = primaryRoot {
             chosen = (rootRecord, .rockRidge)
         } else if let svd = descriptors.joliet, let rootRecord = Self.rootRecord(svd) {
             chosen = (rootRecord, .joliet)

@@ -17,7 +17,7 @@ public final class UDFFileSystem: MediaTree, @unchecked Sendable {
 
     static let maxDirectoryBytes: UInt64 = 256 << 20
     let layout: UDFVolume
-    private let rootAddress: (block: UInt32, partition: UInt16)
+    let rootAddress: (block: UInt32, partition: UInt16)
     private let lock = NSLock()
     private var directories: [String: [Identifier]] = [:]
 
@@ -139,6 +139,17 @@ public final class UDFFileSystem: MediaTree, @unchecked Sendable {
             position += total
         }
         return result
+    }
+
+    /// Absolute byte offset of the File Entry of `path` (tests patch descriptors through it).
+    func fileEntryOffset(of path: String) throws -> UInt64? {
+        let parts = MediaPath.components(path)
+        guard let last = parts.last else {
+            return try layout.offset(block: rootAddress.block, partition: rootAddress.partition)
+        }
+        guard let (_, identifiers) = try resolveDirectory(parts.dropLast().joined(separator: "/"), caseInsensitive: false),
+              let found = Self.find(last, in: identifiers, caseInsensitive: false) else { return nil }
+        return try layout.offset(block: found.block, partition: found.partition)
     }
 
     private func makeEntry(_ identifier: Identifier, path: String) throws -> MediaFileEntry {
