@@ -77,6 +77,14 @@ struct Fixtures: Sendable {
     ]
 
     static func build() throws -> Fixtures {
+        // Fixtures of earlier test processes that have ended.
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix("vizor-exposure-fixtures-") {
+            if let pid = Int32(name.dropFirst("vizor-exposure-fixtures-".count)), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            }
+        }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-exposure-fixtures-\(getpid())")
         try? FileManager.default.removeItem(at: root)
         let source = root.appendingPathComponent("tree")

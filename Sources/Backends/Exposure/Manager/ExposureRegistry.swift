@@ -86,3 +86,18 @@ public struct ExposureRegistry: Sendable {
         return kill(pid, 0) == 0 || errno == EPERM
     }
 }
+
+/// Image ids for ISOs named by path (before the catalog assigns ids): a
+/// stable FNV-1a hash of the absolute path, so the same ISO keeps its URL.
+public enum ExposureIDs {
+    public static func stableID(forISOPath path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in absolute.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return "iso-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
