@@ -3,6 +3,7 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
