@@ -1,4 +1,5 @@
 import Foundation
+import BackendKit
 import Testing
 import VizorExposure
 import VizorMedia
@@ -200,5 +201,26 @@ struct ExposureManagerTests {
         #expect(!FuseMount.isMounted(mountRoot + "/stale"))
         #expect(try await samba.shares().isEmpty)
         #expect(await manager.list().map(\.imageID) == ["live"])
+    }
+
+    @Test("a share is refused with a hint when smb.conf does not include Vizor's file")
+    func missingIncludeIsReported() async throws {
+        let state = try TemporaryDirectory("samba-include")
+        defer { state.remove() }
+        let config = state.url.appendingPathComponent("smb.conf").path
+        try "[global]\n  workgroup = WORKGROUP\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let include = state.url.appendingPathComponent("vizor.conf").path
+        let samba = SambaShareManager(includeFile: include, configFile: config)
+        do {
+            try await samba.add(SambaShare(name: "vizor-x", path: "/nonexistent", comment: "x", access: .guest))
+            Issue.record("add succeeded without the include")
+        } catch let error as BackendError {
+            #expect(error.kind == .invalidInput)
+            #expect(error.hint?.contains("include = \(include)") == true)
+        }
+        #expect(!FileManager.default.fileExists(atPath: include))
+        await #expect(throws: BackendError.self) {
+            try await samba.add(SambaShare(name: "bad]\n[global", path: "/x", comment: "x", access: .guest))
+        }
     }
 }

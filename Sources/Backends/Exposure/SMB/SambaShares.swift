@@ -95,6 +95,7 @@ public actor SambaShareManager {
     /// Adds or replaces a share and reloads smbd.
     public func add(_ share: SambaShare) throws {
         try validate(share)
+        try checkIncluded()
         var all = try shares().filter { $0.name.lowercased() != share.name.lowercased() }
         all.append(share)
         try write(all)
@@ -119,6 +120,23 @@ public actor SambaShareManager {
             try? reload()
         }
         return dropped
+    }
+
+    /// A reload succeeds even when smb.conf never includes Vizor's file, and
+    /// the share then silently does not exist: say so instead.
+    private func checkIncluded() throws {
+        let config = configFile ?? "/etc/samba/smb.conf"
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return }
+        let included = text.split(separator: "\n").contains { line in
+            let parts = line.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "include"
+                && parts[1].trimmingCharacters(in: .whitespaces) == includeFile
+        }
+        guard included else {
+            throw BackendError(.invalidInput, backend: exposureBackendName,
+                               message: "\(config) does not include \(includeFile), so Samba would not see Vizor's shares",
+                               hint: "add `include = \(includeFile)` to the [global] section of \(config)")
+        }
     }
 
     private func validate(_ share: SambaShare) throws {
