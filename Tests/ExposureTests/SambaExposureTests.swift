@@ -223,4 +223,26 @@ struct ExposureManagerTests {
             try await samba.add(SambaShare(name: "bad]\n[global", path: "/x", comment: "x", access: .guest))
         }
     }
+
+    @Test("SMB exposure under a directory Samba's guest cannot search is refused before mounting")
+    func privateMountRootIsRefused() async throws {
+        let fixtures = try Fixtures.get()
+        let state = try TemporaryDirectory("private-root")
+        defer { state.remove() }
+        let hidden = state.url.appendingPathComponent("hidden")
+        try FileManager.default.createDirectory(at: hidden, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let manager = ExposureManager(configuration: ExposureConfiguration(
+            stateDirectory: state.url.path, mountRoot: hidden.appendingPathComponent("mnt").path,
+            samba: SambaShareManager(includeFile: state.url.appendingPathComponent("inc.conf").path,
+                                     configFile: state.url.appendingPathComponent("absent.conf").path)))
+        do {
+            try await manager.expose(imageID: "w", isoPath: fixtures.udfOnlyISO.path, job: "j", smb: true)
+            Issue.record("exposed under a private directory")
+        } catch let error as BackendError {
+            #expect(error.kind == .invalidInput && error.message.contains("not searchable"))
+        }
+        #expect(!FuseMount.vizorMounts().contains { $0.mountPoint.hasPrefix(hidden.path) })
+        #expect(await manager.list().isEmpty)
+        #expect(manager.images.image("w") == nil, "a failed exposure leaves nothing served")
+    }
 }

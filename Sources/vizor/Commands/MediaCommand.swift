@@ -13,8 +13,11 @@ struct MediaCommand: AsyncParsableCommand {
 
     /// Where exposures are recorded and mounted on this host.
     struct Locations: ParsableArguments {
-        @Option(help: "Directory of the exposure registry and FUSE mount points (default: XDG state dir).")
+        @Option(help: "Directory of the exposure registry (default: XDG state dir).")
         var stateDir: String?
+
+        @Option(help: "Where FUSE mounts go; Samba's guest account must be able to reach it (default: /run/vizor/media as root, else <state-dir>/mnt).")
+        var mountRoot: String?
 
         @Option(help: "Samba include file Vizor owns (smb.conf must `include =` it).")
         var sambaInclude: String = "/etc/samba/vizor-shares.conf"
@@ -30,7 +33,7 @@ struct MediaCommand: AsyncParsableCommand {
             let access: SambaAccess = sambaAccess == "guest"
                 ? .guest : .users(sambaAccess.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
             return ExposureConfiguration(
-                stateDirectory: root, mountRoot: root + "/mnt",
+                stateDirectory: root, mountRoot: mountRoot ?? (geteuid() == 0 ? "/run/vizor/media" : root + "/mnt"),
                 samba: SambaShareManager(includeFile: sambaInclude, configFile: sambaConfig, access: access))
         }
     }

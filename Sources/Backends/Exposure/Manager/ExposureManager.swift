@@ -88,32 +88,11 @@ public actor ExposureManager {
         }
         var smbRecord = existing?.smb
         var owner = existing?.ownerPID
-        if smb && smbRecord == nil {
-            guard let samba = configuration.samba else {
-                throw BackendError(.invalidInput, backend: exposureBackendName, message: "SMB exposure is not configured",
-                                   hint: "configure the Samba include file Vizor may manage")
-            }
-            guard let image = images.image(imageID) else {
-                throw BackendError(.notFound, backend: exposureBackendName, message: "image \(imageID) vanished")
-            }
-            let mountPoint = configuration.mountRoot + "/" + imageID
-            if FuseMount.isMounted(mountPoint) { try FuseMount.detach(mountPoint) }
-            let mount = try FuseMount.mount(image, at: mountPoint)
-            let shareName = SambaShareManager.shareName(for: imageID)
-            do {
-                try await samba.add(SambaShare(name: shareName, path: mountPoint,
-                                               comment: "Vizor media \(imageID)", access: samba.access))
-            } catch {
-                try? mount.unmount()
-                throw error
-            }
-            mounts[imageID] = mount
-            smbRecord = .init(mountPoint: mountPoint, shareName: shareName)
-            owner = getpid()
-        } else if smb, let smbRecord, mounts[imageID] == nil, !ExposureRegistry.isAlive(owner) {
-            throw BackendError(.conflict, backend: exposureBackendName,
-                               message: "share \(smbRecord.shareName) was left by a process that ended",
-                               hint: "run start-up recovery (vizor media list) and retry")
+        do {
+            (smbRecord, owner) = try await exposeSMB(imageID: imageID, wanted: smb, current: smbRecord, owner: owner)
+        } catch {
+            if existing == nil { images.remove(imageID) }
+            throw error
         }
         let record = try registry.update { records -> ExposureRecord in
             var record = records.first { $0.imageID == imageID }
@@ -127,6 +106,44 @@ public actor ExposureManager {
             return record
         }
         return record
+    }
+
+    /// Mounts and shares the image when SMB is wanted and not there yet.
+    private func exposeSMB(imageID: String, wanted: Bool, current: ExposureRecord.SMB?,
+                           owner: Int32?) async throws -> (ExposureRecord.SMB?, Int32?) {
+        if let current {
+            if wanted, mounts[imageID] == nil, !ExposureRegistry.isAlive(owner) {
+                throw BackendError(.conflict, backend: exposureBackendName,
+                                   message: "share \(current.shareName) was left by a process that ended",
+                                   hint: "run start-up recovery (vizor media list) and retry")
+            }
+            return (current, owner)
+        }
+        guard wanted else { return (nil, owner) }
+        guard let samba = configuration.samba else {
+            throw BackendError(.invalidInput, backend: exposureBackendName, message: "SMB exposure is not configured",
+                               hint: "configure the Samba include file Vizor may manage")
+        }
+        guard let image = images.image(imageID) else {
+            throw BackendError(.notFound, backend: exposureBackendName, message: "image \(imageID) vanished")
+        }
+        let mountPoint = configuration.mountRoot + "/" + imageID
+        try FileManager.default.createDirectory(atPath: configuration.mountRoot, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        try Self.checkTraversable(configuration.mountRoot)
+        if FuseMount.isMounted(mountPoint) { try FuseMount.detach(mountPoint) }
+        let mount = try FuseMount.mount(image, at: mountPoint)
+        let shareName = SambaShareManager.shareName(for: imageID)
+        do {
+            try await samba.add(SambaShare(name: shareName, path: mountPoint,
+                                           comment: "Vizor media \(imageID)", access: samba.access))
+        } catch {
+            try? mount.unmount()
+            rmdir(mountPoint)
+            throw error
+        }
+        mounts[imageID] = mount
+        return (.init(mountPoint: mountPoint, shareName: shareName), getpid())
     }
 
     /// Drops `job` from the users of `imageID`; the exposure ends with its
@@ -175,6 +192,23 @@ public actor ExposureManager {
         }
         images.remove(record.imageID)
         try registry.update { records in records.removeAll { $0.imageID == record.imageID } }
+    }
+
+    /// Samba serves guests as an unprivileged account, which must be able to
+    /// reach the mount point: refuse a mount root under a private directory
+    /// (such as /root or a 0700 temporary directory) instead of sharing
+    /// something every client is then denied.
+    static func checkTraversable(_ directory: String) throws {
+        var path = URL(fileURLWithPath: directory).standardizedFileURL.path
+        while !path.isEmpty && path != "/" {
+            var info = stat()
+            if stat(path, &info) == 0 && info.st_mode & S_IXOTH == 0 {
+                throw BackendError(.invalidInput, backend: exposureBackendName,
+                                   message: "Samba clients cannot reach \(directory): \(path) is not searchable by others",
+                                   hint: "choose a mount root under a world-searchable directory (e.g. /run/vizor/media) or chmod o+x \(path)")
+            }
+            path = (path as NSString).deletingLastPathComponent
+        }
     }
 
     /// Every exposure on this host.
