@@ -161,7 +161,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
+        .testTarget(
+            name: "ExposureTests",
+            dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),

@@ -7,6 +7,7 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
      { try await XenSnapshotBench.run() }),
     ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
+    ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
