@@ -49,6 +49,8 @@ let package = Package(
                 "BackendKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Backends/XenServer", swiftSettings: strict),
         .target(
@@ -86,6 +88,7 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Backends/Lab/XAPI", swiftSettings: strict),
         .target(
@@ -138,7 +141,14 @@ let package = Package(
 
         // MARK: Tests, one target per module plus end to end
         .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore"], swiftSettings: strict),
-        .testTarget(name: "XenServerTests", dependencies: ["VizorXenServer", "LabXAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "XenServerTests",
+            dependencies: [
+                "VizorXenServer", "LabXAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
         .testTarget(
             name: "RazorTests",

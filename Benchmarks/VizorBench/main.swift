@@ -4,6 +4,8 @@ import Foundation
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
+    ("xen-snapshot", "XenServer: first snapshot of a 2,000-VM lab pool, XML-RPC vs JSON-RPC; idle request rate",
+     { try await XenSnapshotBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
