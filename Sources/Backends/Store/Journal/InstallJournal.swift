@@ -344,6 +344,11 @@ public struct JournalLeaseLost: Error, Sendable, Equatable, CustomStringConverti
     public var jobID: String
     public var owner: String
     public var holder: String?
+    public init(jobID: String, owner: String, holder: String?) {
+        self.jobID = jobID
+        self.owner = owner
+        self.holder = holder
+    }
     public var description: String {
         "install job \(jobID): lease of \(owner) lost" + (holder.map { " to \($0)" } ?? "")
     }
