@@ -6,6 +6,8 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
     ("xen-snapshot", "XenServer: first snapshot of a 2,000-VM lab pool, XML-RPC vs JSON-RPC; idle request rate",
      { try await XenSnapshotBench.run() }),
     ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
+    ("model", "lab site with 500 VMs: idle requests per minute per backend; change-to-AppState delay, push vs polling",
+     { try await ModelBench.run() }),
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
     ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
 ]

@@ -24,7 +24,9 @@ private final class LabRig {
     var razorServer: LabRazorServer
     let store: Store
 
-    init() async throws {
+    /// `requestTimeout` is in test-clock seconds; large by default so that moving the clock
+    /// fast never times out a request that is merely slow on a loaded machine.
+    init(requestTimeout: TimeInterval = 1_000_000) async throws {
         xenServer = try await XAPILabServer.start()
         csServer = try await LabCloudStackServer.start(cloud: cloud)
         razorServer = try await LabRazorServer.start()
@@ -32,15 +34,17 @@ private final class LabRig {
         let hypervisor = try XenServerHypervisor(configuration: XenServerConfiguration(
             url: xenServer.endpoint.url, username: xenCredentials["username"]!, password: xenCredentials["password"]!,
             callTimeout: .seconds(2), eventPollTimeout: 1, siteName: "lab"))
-        let csHandle = SiteWiring.cloudstack(endpoint: URL(string: csServer.endpoint.url)!, apiKey: cloud.admin.apiKey,
-                                             secretKey: cloud.admin.secretKey, interval: 10)
+        // Short real deadlines in the clients, so a stopped server is noticed at once.
+        let csHandle = BackendHandle.polling(CloudStackHypervisor(configuration: CloudStackConfiguration(
+            endpoint: URL(string: csServer.endpoint.url)!, apiKey: cloud.admin.apiKey, secretKey: cloud.admin.secretKey,
+            requestTimeout: .seconds(2))), interval: 10)
         let razorClient = RazorClient(configuration: RazorConfiguration(
             apiURL: URL(string: razorServer.endpoint.url)!, requestTimeout: .seconds(2)))
         let backends = BackendSet([
             xen: .streaming(hypervisor), cs: csHandle,
             razor: .provisioning(RazorInventory(client: razorClient), interval: 120),
         ])
-        let settings = PollerSettings(requestTimeout: 20, backoff: Backoff(base: 1, maximum: 8, jitter: 0.5))
+        let settings = PollerSettings(requestTimeout: requestTimeout, backoff: Backoff(base: 1, maximum: 8, jitter: 0.5))
         store = Store(runner: EffectRunner(backends: backends, clock: clock, settings: settings, random: { 1 }))
         store.send(.sitesLoaded([site]))
         let settled = await until { state in [xen, cs, razor].allSatisfy { state.health[$0]?.isOK == true } }
@@ -51,15 +55,14 @@ private final class LabRig {
         await store.waitUntil(timeout: 20, predicate)
     }
 
-    /// Advances the clock step by step until `predicate` holds (or `limit` seconds of test time pass).
-    func advance(until predicate: @escaping (AppState) -> Bool, step: TimeInterval = 1, limit: TimeInterval = 300) async -> Bool {
-        var moved: TimeInterval = 0
-        while moved <= limit {
+    /// Advances the clock step by step until `predicate` holds, for at most `limit` real seconds.
+    func advance(until predicate: @escaping (AppState) -> Bool, step: TimeInterval = 1, limit: TimeInterval = 20) async -> Bool {
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline {
             if predicate(store.state) { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            try? await Task.sleep(nanoseconds: 30_000_000)
             if predicate(store.state) { return true }
             clock.advance(by: step)
-            moved += step
         }
         return predicate(store.state)
     }
@@ -149,7 +152,7 @@ struct LabPollerTests {
     }
 
     @Test func slowServersTimeOutAndRecover() async throws {
-        let rig = try await LabRig()
+        let rig = try await LabRig(requestTimeout: 20)
         // XenServer answers slower than the client's deadline: the stream breaks with a timeout.
         await rig.xenServer.lab.setResponseDelay(.seconds(4))
         #expect(await rig.until { $0.health[xen]?.isFailing == true })

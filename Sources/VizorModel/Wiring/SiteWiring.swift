@@ -60,11 +60,10 @@ public enum SiteWiring {
             }
             if let razor = site.razor, let url = URL(string: razor.url) {
                 let password = razor.password.flatMap { secret($0, "\(prefix).razor.password") }
-                let client = RazorClient(configuration: RazorConfiguration(
-                    apiURL: url, username: razor.username, password: password?.reveal()))
-                connected.backends[BackendID(site: site.name, kind: .razor)] =
-                    .provisioning(RazorInventory(client: client), interval: razor.pollInterval)
-                connected.provisioning[site.name] = RazorProvisioningServer(client: client)
+                let wired = self.razor(url: url, username: razor.username, password: password?.reveal(),
+                                       interval: razor.pollInterval)
+                connected.backends[BackendID(site: site.name, kind: .razor)] = wired.handle
+                connected.provisioning[site.name] = wired.server
             }
             if !site.media.isEmpty {
                 connected.backends[BackendID(site: site.name, kind: .media)] =
@@ -100,11 +99,10 @@ public enum SiteWiring {
             site.cloudstackURL = cs.url
         }
         if let razor = suite.endpoint(named: "razor"), let url = URL(string: razor.url) {
-            let client = RazorClient(configuration: RazorConfiguration(
-                apiURL: url, username: razor.credentials["username"], password: razor.credentials["password"]))
-            connected.backends[BackendID(site: "lab", kind: .razor)] =
-                .provisioning(RazorInventory(client: client), interval: razorInterval)
-            connected.provisioning["lab"] = RazorProvisioningServer(client: client)
+            let wired = self.razor(url: url, username: razor.credentials["username"],
+                                   password: razor.credentials["password"], interval: razorInterval)
+            connected.backends[BackendID(site: "lab", kind: .razor)] = wired.handle
+            connected.provisioning["lab"] = wired.server
             site.razorURL = razor.url
         }
         let library = mediaLibrary ?? suite.endpoint(named: "media").map { endpoint in
@@ -119,11 +117,19 @@ public enum SiteWiring {
         return connected
     }
 
-    static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval) -> BackendHandle {
+    /// A CloudStack backend polled every `interval` seconds.
+    public static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval) -> BackendHandle {
         let hypervisor = CloudStackHypervisor(
             configuration: CloudStackConfiguration(endpoint: endpoint, apiKey: apiKey, secretKey: secretKey,
                                                    requestTimeout: .seconds(30)),
             options: CloudStackHypervisor.Options(pollInterval: .seconds(interval)))
         return .polling(hypervisor, interval: interval)
+    }
+
+    /// A Razor backend refreshed every `interval` seconds, and the provisioning server on the same client.
+    public static func razor(url: URL, username: String?, password: String?, interval: TimeInterval)
+        -> (handle: BackendHandle, server: any ProvisioningServer) {
+        let client = RazorClient(configuration: RazorConfiguration(apiURL: url, username: username, password: password))
+        return (.provisioning(RazorInventory(client: client), interval: interval), RazorProvisioningServer(client: client))
     }
 }
