@@ -109,3 +109,45 @@ import Testing
         #expect(image.volumeLabel == "Debian 12.5.0 amd64 n")
     }
 }
+
+@Suite struct LargeInstallImageTests {
+    /// A >1 GiB install.wim: genisoimage splits it into short_ad extents of at
+    /// most 0x3FFFF800 bytes, and the XML (at the end) lies in the last one.
+    @Test func xmlBeyondTheFirstUDFExtentIsReadThroughTheExtentMap() throws {
+        let scratch = try Scratch()
+        let payload = scratch.path("payload/huge.bin")
+        try FileManager.default.createDirectory(at: payload.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: payload.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: payload)
+        try handle.truncate(atOffset: 0x3FFF_F800 + (3 << 20))
+        try handle.close()
+        let wim = scratch.path("install.wim")
+        try WindowsFixture.captureWIM(scratch, editions: Array(WIMReaderTests.editions.prefix(2)), output: wim,
+                                      extra: ["--compress=none"], content: scratch.path("payload"))
+        try FileManager.default.removeItem(at: payload)
+        let iso = try WindowsFixture.iso(scratch, name: "large", wim: wim, extraArguments: ["-allow-limited-size"])
+        try FileManager.default.removeItem(at: wim.deletingLastPathComponent().appendingPathComponent("iso-large"))
+        let tree = try #require(try openMediaFileSystem(at: iso) as? UDFFileSystem)
+        let entry = try #require(try tree.entry(at: "sources/install.wim"))
+        #expect(entry.extents.count >= 2)
+        #expect(entry.extents.allSatisfy { $0.length <= 0x3FFF_F800 })
+        #expect(entry.extents.reduce(0) { $0 + $1.length } == entry.size)
+        let source = try FileByteSource(url: iso)
+        let header = try WIMReader.readHeader(EntryByteSource(entry: entry, image: source))
+        #expect(header.xml.offset > entry.extents[0].length)
+        let xml = try entry.read(from: source, at: header.xml.offset, count: Int(header.xml.storedSize))
+        let oracleFile = scratch.path("xml.bin")
+        try Tool.run("wiminfo", [wim.path, "--extract-xml=\(oracleFile.path)"])
+        #expect(xml == [UInt8](try Data(contentsOf: oracleFile)))
+        // The bridge's ISO 9660 record points at the same data blocks as the UDF extents.
+        let descriptors = try #require(try ISODescriptorSet.read(from: source))
+        let plain = try ISO9660FileSystem(url: iso, source: source, descriptors: descriptors, prefer: .plain)
+        #expect(try plain.entry(at: "SOURCES/INSTALL.WIM")?.extents.first?.offset == entry.extents.first?.offset)
+        let image = MediaAnalyzer().analyze(iso)
+        #expect(image.error == nil)
+        #expect(image.editions.map(\.name) == (try WimInfoOracle.images(wim)).map { $0["Name"] ?? "" })
+        #expect(image.bytesRead <= 256 * 1024)
+        try FileManager.default.removeItem(at: wim)
+        try FileManager.default.removeItem(at: iso)
+    }
+}
