@@ -3,6 +3,7 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("media-catalog", "catalogue 50 sparse Windows ISOs vs 7z + wiminfo", { try await MediaCatalogBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
