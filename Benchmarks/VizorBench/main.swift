@@ -4,6 +4,7 @@ import Foundation
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
     ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
+    ("media-catalog", "catalogue 50 sparse Windows ISOs vs 7z + wiminfo", { try await MediaCatalogBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
