@@ -10,6 +10,7 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
      { try await ModelBench.run() }),
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
     ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
+    ("media-catalog", "catalogue 50 sparse Windows ISOs vs 7z + wiminfo", { try await MediaCatalogBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

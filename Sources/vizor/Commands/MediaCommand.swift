@@ -44,29 +44,48 @@ struct MediaCommand: AsyncParsableCommand {
             discussion: """
                 The first line on stdout is one JSON object with the base URL and the images served.
                 Files are at <base>/media/<image-id>/<path>. An access log line per request goes to stderr.
-                Images exposed with `vizor media expose` in another shell are picked up within a second.
-                Until the media catalog assigns ids, --iso PATH serves an ISO under a stable id derived
-                from its path.
+                Serves what is exposed (`vizor media expose`, install jobs; picked up within a second),
+                plus, for as long as this runs, the catalogued images named with --image (or all of
+                them with --all) and ISOs not in the catalogue named with --iso (under a stable id
+                derived from the path).
                 """)
 
         @Option(help: "Address and port to listen on.")
         var bind: String = "127.0.0.1:8080"
 
-        @Option(name: .customLong("iso"), help: "An ISO to serve for as long as this runs (repeatable).")
+        @Option(name: .customLong("image"), help: "A catalogued image id to serve (repeatable).")
+        var imageIDs: [String] = []
+
+        @Flag(help: "Serve every catalogued image that is present.")
+        var all = false
+
+        @Option(name: .customLong("iso"), help: "An ISO outside the catalogue to serve (repeatable).")
         var isos: [String] = []
 
         @OptionGroup var locations: Locations
+        @OptionGroup var catalog: CatalogCommand.StoreOptions
 
         mutating func run() async throws {
             let (host, port) = try parseBind(bind)
             let manager = ExposureManager(configuration: locations.configuration())
             for line in await manager.recoverAtStartup() { logLine("recovery: \(line)") }
             let job = "serve-\(getpid())"
+            var wanted: [(id: String, path: String)] = isos.map {
+                (ExposureIDs.stableID(forISOPath: $0), URL(fileURLWithPath: $0).standardizedFileURL.path)
+            }
+            if all || !imageIDs.isEmpty {
+                let store = try catalog.open()
+                if all {
+                    wanted += try await store.entries().map { ($0.image.id, $0.image.path) }
+                }
+                for id in imageIDs {
+                    wanted.append((id, try await catalogPath(of: id, in: store)))
+                }
+            }
             var served: [[String: String]] = []
-            for iso in isos {
-                let id = ExposureIDs.stableID(forISOPath: iso)
-                try await manager.expose(imageID: id, isoPath: URL(fileURLWithPath: iso).standardizedFileURL.path, job: job)
-                served.append(["id": id, "iso": iso])
+            for (id, path) in wanted {
+                try await manager.expose(imageID: id, isoPath: path, job: job)
+                served.append(["id": id, "iso": path])
             }
             await manager.synchroniseServedImages()
             let server = try await MediaHTTPServer.start(host: host, port: port, images: manager.images) { record in
@@ -98,8 +117,8 @@ struct MediaCommand: AsyncParsableCommand {
         @Argument(help: "Image id.")
         var id: String
 
-        @Option(help: "Path of the ISO (required until the media catalog provides it).")
-        var iso: String
+        @Option(help: "Path of the ISO when it is not in the catalogue (the id is then yours to choose).")
+        var iso: String?
 
         @Flag(help: "Also FUSE-mount the ISO and share it with Samba.")
         var smb = false
@@ -108,12 +127,18 @@ struct MediaCommand: AsyncParsableCommand {
         var job: String = "manual"
 
         @OptionGroup var locations: Locations
+        @OptionGroup var catalog: CatalogCommand.StoreOptions
 
         mutating func run() async throws {
+            let path: String
+            if let iso {
+                path = URL(fileURLWithPath: iso).standardizedFileURL.path
+            } else {
+                path = try await catalogPath(of: id, in: try catalog.open())
+            }
             let manager = ExposureManager(configuration: locations.configuration())
             for line in await manager.recoverAtStartup() { logLine("recovery: \(line)") }
-            let record = try await manager.expose(imageID: id, isoPath: URL(fileURLWithPath: iso).standardizedFileURL.path,
-                                                  job: job, smb: smb)
+            let record = try await manager.expose(imageID: id, isoPath: path, job: job, smb: smb)
             try printJSON(record)
             guard smb else { return }
             let stop = TerminationFlag()
@@ -172,6 +197,17 @@ struct MediaCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The ISO path the catalogue has for an image id.
+private func catalogPath(of id: String, in store: MediaCatalogStore) async throws -> String {
+    guard let entry = try await store.entry(id: id) else {
+        throw ValidationError("image \(id) is not in the catalogue (see `vizor catalog list`), or pass --iso PATH")
+    }
+    guard !entry.missing else {
+        throw ValidationError("image \(id) was not found at \(entry.image.path) by the last scan")
+    }
+    return entry.image.path
 }
 
 private func parseBind(_ text: String) throws -> (String, Int) {
