@@ -14,6 +14,8 @@ public struct XAPIGuestView: Sendable, Equatable {
     public var cdIsToolsISO: Bool
     /// `HVM_boot_params.order`, e.g. `dc` or `cdn`.
     public var bootOrder: String
+    /// `VM_guest_metrics.PV_drivers_version`, nil while the VM has no guest metrics.
+    public var pvDriversVersion: [String: String]?
 }
 
 /// Read-only views for the lab's guest simulation (added by the simulation,
@@ -35,9 +37,14 @@ extension XAPILab {
                 cdName = v["name_label"]?.s
                 tools = v["is_tools_iso"]?.b == true
             }
+            var drivers: [String: String]?
+            if let gm = f["guest_metrics"]?.s, let g = db.get(gm)?.fields {
+                drivers = (g["PV_drivers_version"]?.map ?? [:]).mapValues(\.s)
+            }
             return XAPIGuestView(uuid: f["uuid"]?.s ?? "", powerState: f["power_state"]?.s ?? "Halted", domid: f["domid"]?.i ?? -1,
                                  macs: macs, cdName: cdName, cdIsToolsISO: tools,
-                                 bootOrder: f["HVM_boot_params"]?.map["order"]?.s ?? "cd")
+                                 bootOrder: f["HVM_boot_params"]?.map["order"]?.s ?? "cd",
+                                 pvDriversVersion: drivers)
         }
     }
 }
