@@ -224,7 +224,7 @@ final class FakeWorld: InstallBackends, @unchecked Sendable {
 
     func expose(_ imageID: String, _ job: String) async throws -> MediaExposureHandle {
         try tick("expose")
-        lock.withLock { exposures[imageID, default: []].insert(job) }
+        lock.withLock { _ = exposures[imageID, default: []].insert(job) }
         try await crashPoint("expose")
         return MediaExposureHandle(exposureID: "exp-\(imageID)", httpURL: "http://127.0.0.1:1/media/\(imageID)", smbShare: "vizor-\(imageID)")
     }

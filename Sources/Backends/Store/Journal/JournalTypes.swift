@@ -71,6 +71,30 @@ public struct JournalJob: Sendable, Equatable, Codable, Identifiable {
     /// Sub-stage of the post-install sequence, or a short note on what the step waits for.
     public var subStage: String?
 
+    public init(id: String, site: String, hypervisor: String, imageKey: String, request: String, status: JournalJobStatus,
+                step: InstallStep, error: String?, createdAt: Date, updatedAt: Date, startedAt: Date?, finishedAt: Date?,
+                leaseOwner: String?, leaseExpiresAt: Date?, cancelRequested: Bool, resources: [String: String],
+                progress: Double?, subStage: String?) {
+        self.id = id
+        self.site = site
+        self.hypervisor = hypervisor
+        self.imageKey = imageKey
+        self.request = request
+        self.status = status
+        self.step = step
+        self.error = error
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.cancelRequested = cancelRequested
+        self.resources = resources
+        self.progress = progress
+        self.subStage = subStage
+    }
+
     /// Whether some process holds a lease that has not lapsed at `now`.
     public func isLeased(at now: Date) -> Bool {
         guard leaseOwner != nil, let until = leaseExpiresAt else { return false }
