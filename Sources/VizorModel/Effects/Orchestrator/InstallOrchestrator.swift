@@ -138,6 +138,8 @@ public actor InstallOrchestrator {
         while true {
             try await clock.sleep(seconds: configuration.leaseTTL / 3)
             guard try await journal.renew(id, owner: owner, now: clock.now(), ttl: configuration.leaseTTL) else {
+                // Released because the job ended: not a loss.
+                if try await journal.job(id)?.status.isFinished == true { continue }
                 throw JournalLeaseLost(jobID: id, owner: owner, holder: try await journal.job(id)?.leaseOwner)
             }
         }
@@ -173,9 +175,9 @@ public actor InstallOrchestrator {
                                              nextStep: step.next, now: clock.now())
                 try await log(id, "\(step.title): done")
                 if step == .cleanup {
-                    try await journal.setStatus(id, owner: owner, status: .succeeded, now: clock.now())
                     try await journal.setProgress(id, progress: 1, subStage: nil)
                     try await log(id, "install finished")
+                    try await journal.setStatus(id, owner: owner, status: .succeeded, now: clock.now())
                     return
                 }
             } catch let cancel as CancelRequested {
@@ -204,7 +206,7 @@ public actor InstallOrchestrator {
             do {
                 try await body()
                 return
-            } catch let error as BackendError where error.isTransient {
+            } catch let error as BackendError where error.isTransient && error.backend != InstallStepRunner.guestBackend {
                 if clock.now().timeIntervalSince(began) >= configuration.outageLimit { throw error }
                 try await journal.setProgress(id, progress: try await journal.job(id)?.progress,
                                               subStage: "waiting for \(error.backend)")

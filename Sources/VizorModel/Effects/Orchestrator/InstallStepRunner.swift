@@ -11,6 +11,8 @@ actor InstallStepRunner {
     /// Ownership tag carrying the job id on every VM and template Vizor creates.
     static let jobTag = "vizor.job"
     static let ownerTag = "vizor.owner"
+    /// Backend name of errors the guest itself causes (a failed step, a hang): never retried as an outage.
+    static let guestBackend = "guest"
 
     let jobID: String
     let request: InstallRequest
@@ -176,7 +178,7 @@ actor InstallStepRunner {
         var stageCount = Int(job.resources["stageCount"] ?? "") ?? 0
         var cdSwapped = job.resources["cdSwapped"] != nil
         var finished = job.resources["sequenceFinished"] != nil
-        var lastStage = job.subStage
+        var lastStage = job.resources["lastStage"]
         if let failed = job.resources["guestFailed"] {
             try await log("post-install step \(failed) failed before; restarting the guest to run the sequence again")
             let machine = try await machineState(hypervisor, machineID)
@@ -217,13 +219,14 @@ actor InstallStepRunner {
                 try await journal.appendLog(jobID, lines: lines)
                 var values = ["logCursor": String(cursor.seen), "boots": String(boots), "stageCount": String(stageCount)]
                 if finished { values["sequenceFinished"] = "1" }
+                if let lastStage { values["lastStage"] = lastStage }
                 if let failure { values["guestFailed"] = failure }
                 try await record(.bootAndFollow, values)
                 let fraction = stages.isEmpty ? nil : Double(stageCount) / Double(stages.count)
                 try await journal.setProgress(jobID, progress: fraction, subStage: lastStage)
             }
             if let failure {
-                throw BackendError(.remoteFailure, backend: "guest", message: "post-install step \(failure) failed",
+                throw BackendError(.remoteFailure, backend: Self.guestBackend, message: "post-install step \(failure) failed",
                                    hint: "see `vizor install logs \(jobID)`; `vizor install retry \(jobID)` runs the sequence again")
             }
             if boots >= 1, !cdSwapped, let tools = request.guestToolsISO {
@@ -243,7 +246,7 @@ actor InstallStepRunner {
             }
             let quiet = clock.now().timeIntervalSince(lastChange)
             if quiet >= configuration.stallTimeout {
-                throw BackendError(.timeout, backend: "guest",
+                throw BackendError(.timeout, backend: Self.guestBackend,
                                    message: "no install progress for \(InstallProgress.duration(quiet)) (last stage: \(lastStage ?? "none"), VM \(machine.powerState.rawValue))",
                                    hint: "open the VM console to see where it hangs; `vizor install cleanup \(jobID)` removes the job's leftovers")
             }
