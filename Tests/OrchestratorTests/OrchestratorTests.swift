@@ -26,7 +26,7 @@ struct OrchestratorTests {
         #expect(steps.first { $0.step == .template }?.created["templateID"] == template.id)
         let log = try await h.journal.log(job.id).map(\.message)
         #expect(log.contains("stage_done postinstall_finished"))
-        #expect(log.contains { $0.contains("CD swapped to guest-tools.iso") })
+        #expect(log.contains { $0.contains("WinPE is running: CD swapped to guest-tools.iso") })
         let progress = try await orchestrator.progress(of: job.id)
         #expect(progress.fraction == 1 && progress.status == .succeeded)
     }
