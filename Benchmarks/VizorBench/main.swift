@@ -9,6 +9,7 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
     ("model", "lab site with 500 VMs: idle requests per minute per backend; change-to-AppState delay, push vs polling",
      { try await ModelBench.run() }),
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
+    ("media-catalog", "catalogue 50 sparse Windows ISOs vs 7z + wiminfo", { try await MediaCatalogBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
