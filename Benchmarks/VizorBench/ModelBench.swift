@@ -116,7 +116,7 @@ enum ModelBench {
         let minutes = idleWindow / 60
         let xenRate = Double(await xenServer.lab.callCount - xenCalls0) / minutes
         let refRate = Double(await referenceServer.lab.callCount - refCalls0) / minutes
-        print(String(format: "idle %.0f s, requests per minute: xenserver push %.1f | cloudstack listing every %.0f s %.1f"
+        print(String(format: "idle %.0f s, requests per minute: xenserver push %.1f | cloudstack listing every %.0f s %.1f list calls"
                      + " | razor refresh every 60 s %.1f refreshes", idleWindow, xenRate, csInterval,
                      Double(csCounter.count - cs0) / minutes, Double(razorCounter.count - razor0) / minutes))
         print(String(format: "reference: the same XenServer pool listed every %.0f s: %.1f requests/minute (push/listing = %.2f)",
@@ -135,6 +135,8 @@ enum ModelBench {
         var pollDelays: [Double] = []
         let csRunning = store.state.machines[cs]!.values.filter { $0.powerState == .running }.map(\.id).prefix(6)
         for id in csRunning {
+            // Changes land at a random point of the polling cycle, as real ones do.
+            try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0..<csInterval) * 1e9))
             let t0 = Date()
             try await cloud.guestPoweredOff(vmID: id)
             if await store.waitUntil(timeout: 30, { $0.machines[cs]?[id]?.powerState == .halted }) {

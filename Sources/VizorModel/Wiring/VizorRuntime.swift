@@ -41,7 +41,10 @@ public final class VizorRuntime {
         } else {
             let suite = try await LabSuite.start()
             lab = suite
-            connected = SiteWiring.lab(suite, redactor: resolver.redactor)
+            // The sample media library lives under XDG data, like every file Vizor writes.
+            let library = paths.data.appendingPathComponent("lab-media")
+            let mediaPath = (try? SampleLibrary.ensure(in: library)) != nil ? library.path : nil
+            connected = SiteWiring.lab(suite, redactor: resolver.redactor, mediaLibrary: mediaPath)
         }
         let runner = EffectRunner(backends: connected.backends, clock: clock, settings: settings)
         let store = Store(runner: runner)
