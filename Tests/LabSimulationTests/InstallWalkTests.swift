@@ -27,7 +27,7 @@ struct InstallWalkTests {
             let log = try await world.log(node)
             let shape = log.map { entry in entry.event == "log" ? "log:" + entry.message : entry.event + ":" + (entry.fields["template"] ?? entry.fields["stage"] ?? "") }
             // iPXE to Razor: microkernel, check-in binds the policy, the task's boot template.
-            #expect(Array(shape.prefix(3)) == ["boot:boot", "action:", "boot:boot_wim"])
+            #expect(Array(shape.prefix(4)) == ["boot:boot", "bind:", "action:", "boot:boot_wim"])
             let fetches = shape.filter { $0.hasPrefix("get_") }
             #expect(fetches == ["get_raw_file:wimboot", "get_task_file:second-stage.ps1", "get_task_file:unattended.xml"])
             let firstFinished = try #require(shape.firstIndex(of: "stage_done:finished"))
