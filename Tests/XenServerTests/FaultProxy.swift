@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A TCP relay in front of the lab that a test can cut, to see what the
 /// client does when a connection drops in the middle of a call.
@@ -9,12 +10,18 @@ final class FaultProxy: @unchecked Sendable {
     private let registry: Registry
     let port: Int
 
-    init(targetPort: Int) async throws {
+    /// With `tls`, the relay terminates TLS (an https front for the plain-HTTP lab).
+    init(targetPort: Int, tls: NIOSSLContext? = nil) async throws {
         let registry = Registry()
         listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { inbound in
                 registry.add(inbound)
+                if let tls {
+                    do { try inbound.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) } catch {
+                        return inbound.eventLoop.makeFailedFuture(error)
+                    }
+                }
                 return ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: targetPort).flatMapThrowing { outbound in
                     registry.add(outbound)
                     try outbound.pipeline.syncOperations.addHandler(Relay(partner: inbound))

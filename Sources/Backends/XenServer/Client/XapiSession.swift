@@ -11,7 +11,9 @@ import NIOSSL
 /// benchmark and the dashboard see traffic.
 public actor XapiSession {
     public nonisolated let configuration: XenServerConfiguration
-    private let http: HTTPClient
+    private var http: HTTPClient
+    /// Set once the pinned certificate has been checked for the current host.
+    private var pinChecked = false
     /// Where calls go now; changes when a member redirects us to the master.
     public private(set) var baseURL: String
     private var sessionRef: String?
@@ -31,7 +33,6 @@ public actor XapiSession {
         var trimmed = configuration.url
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         baseURL = trimmed
-        var httpConfig = HTTPClient.Configuration()
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca = configuration.caBundlePath {
             guard FileManager.default.isReadableFile(atPath: ca) else {
@@ -40,13 +41,50 @@ public actor XapiSession {
             tls.trustRoots = .file(ca)
         }
         if !configuration.verifyTLS { tls.certificateVerification = .none }
+        http = Self.makeClient(tls)
+    }
+
+    static func makeClient(_ tls: TLSConfiguration) -> HTTPClient {
+        var httpConfig = HTTPClient.Configuration()
         httpConfig.tlsConfiguration = tls
         httpConfig.redirectConfiguration = .disallow
         httpConfig.timeout = .init(connect: .seconds(10))
         // A refused connection is reported at once; callers (the event stream,
         // the dashboard's pollers) own the retry policy and its backoff.
         httpConfig.connectionPool.retryConnectionEstablishment = false
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+    }
+
+    /// With a pinned fingerprint: fetch the host's certificate, compare, then
+    /// trust exactly it (hostname checks off: the pin is the identity).
+    private func checkPin() async throws {
+        guard let pin = configuration.pinnedCertificateSHA256, !pinChecked else { return }
+        guard let url = URL(string: baseURL), url.scheme == "https", let host = url.host else {
+            throw BackendError(.invalidInput, backend: xenserverBackendName, message: "a certificate fingerprint needs an https:// URL")
+        }
+        let certificate: NIOSSLCertificate
+        do {
+            certificate = try await CertificatePin.peerCertificate(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")),
+                                                                   port: url.port ?? 443, timeout: configuration.callTimeout)
+        } catch let error as BackendError {
+            throw error
+        } catch {
+            throw Self.transportError(error, method: "TLS handshake", url: baseURL, timeout: configuration.callTimeout)
+        }
+        let actual = try CertificatePin.fingerprint(certificate)
+        guard actual == CertificatePin.normalise(pin) else {
+            throw BackendError(.unauthorized, backend: xenserverBackendName,
+                               message: "the certificate of \(host) has fingerprint \(CertificatePin.colonHex(actual)), not the pinned one",
+                               code: "CERTIFICATE_MISMATCH",
+                               hint: "if the pool's certificate was replaced on purpose, update the site's fingerprint; otherwise do not connect")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates([certificate])
+        tls.certificateVerification = .noHostnameVerification
+        let old = http
+        http = Self.makeClient(tls)
+        old.shutdown { _ in }
+        pinChecked = true
     }
 
     deinit {
@@ -135,6 +173,7 @@ public actor XapiSession {
             throw BackendError(.protocolViolation, backend: xenserverBackendName, message: "the pool named an unusable master address \"\(master)\"")
         }
         baseURL = target
+        pinChecked = false  // a new host must show the pinned certificate too
     }
 
     /// One HTTP round trip; transport failures become `BackendError`s.
@@ -152,6 +191,7 @@ public actor XapiSession {
         request.headers.add(name: "Content-Type", value: kind == .xmlrpc ? "text/xml" : "application/json")
         request.headers.add(name: "User-Agent", value: "vizor")
         request.body = .bytes(ByteBuffer(bytes: body))
+        try await checkPin()
         requestCount += 1
         bytesSent += body.count
         let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000

@@ -21,6 +21,10 @@ public struct XenServerConfiguration: Sendable, CustomStringConvertible {
     public var eventPollTimeout: Double
     /// PEM file of CA certificates to trust instead of the system store.
     public var caBundlePath: String?
+    /// SHA-256 fingerprint of the pool's certificate (`AB:CD:…` or plain hex):
+    /// when set, exactly that certificate is trusted (XenServer's default
+    /// self-signed one included) and any other is refused.
+    public var pinnedCertificateSHA256: String?
     /// Off only when the operator explicitly accepts an unverified pool.
     public var verifyTLS: Bool
     /// Sent as `originator` at login so pool admins can tell Vizor's sessions apart.
@@ -34,7 +38,7 @@ public struct XenServerConfiguration: Sendable, CustomStringConvertible {
 
     public init(url: String, username: String, password: String, transport: XapiTransportKind = .xmlrpc,
                 callTimeout: Duration = .seconds(60), eventPollTimeout: Double = 30, caBundlePath: String? = nil,
-                verifyTLS: Bool = true, originator: String = "vizor", sessionRetries: Int = 3, maxRedirects: Int = 3,
+                pinnedCertificateSHA256: String? = nil, verifyTLS: Bool = true, originator: String = "vizor", sessionRetries: Int = 3, maxRedirects: Int = 3,
                 siteName: String = "") {
         self.url = url
         self.username = username
@@ -43,6 +47,7 @@ public struct XenServerConfiguration: Sendable, CustomStringConvertible {
         self.callTimeout = callTimeout
         self.eventPollTimeout = eventPollTimeout
         self.caBundlePath = caBundlePath
+        self.pinnedCertificateSHA256 = pinnedCertificateSHA256
         self.verifyTLS = verifyTLS
         self.originator = originator
         self.sessionRetries = sessionRetries
