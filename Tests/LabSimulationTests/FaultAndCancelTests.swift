@@ -135,3 +135,42 @@ struct FaultAndCancelTests {
         }
     }
 }
+
+@Suite(.serialized)
+struct PaceAndSetupTests {
+    @Test func setupThatExitsNonZeroStopsInWinPEWithoutFinished() async throws {
+        var options = LabSimulationOptions.fastest
+        options.faults = LabGuestFaults(setupExitCode: 1603)
+        try await withWorld(options) { world in
+            let mac = "02:aa:bb:cc:03:01"
+            let created = try await world.xen.createContainer(world.xenSpec("setup-fails", mac: mac))
+            let node = try await world.provision(mac: mac, job: "setup-fails")
+            try await world.xen.start(machineID: created.machineID)
+            try await world.wait("setup failure") {
+                try await world.log(node).contains { $0.message == "unexpected_exit_code:1603" && $0.severity == "error" }
+            }
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await world.stages(node).isEmpty)
+            #expect(await world.xenView(created.machineID)?.powerState == "Running")
+        }
+    }
+
+    @Test func theFastestPaceInstallsInAFewSecondsAndASlowerPaceTakesLonger() async throws {
+        for (options, bound) in [(LabSimulationOptions.fastest, Duration.seconds(8)),
+                                 (LabSimulationOptions(pace: .install(taking: .seconds(6)), pollInterval: .milliseconds(25)), .seconds(14))] {
+            try await withWorld(options) { world in
+                let created = try await world.cs.createContainer(world.csSpec("pace"))
+                let node = try await world.provision(mac: created.mac, job: "pace")
+                let clock = ContinuousClock()
+                let started = clock.now
+                try await world.cs.start(machineID: created.machineID)
+                try await world.swapToToolsAfterFirstBoot(world.cs, machine: created.machineID, node: node)
+                try await world.wait("power-off", timeout: bound) { await world.csView(created.machineID)?.state == "Stopped" }
+                let took = clock.now - started
+                print("lab install at \(options.pace.unit * LabSimulationPace.defaultInstallWeight) pace took \(took)")
+                // The walk itself is the pace's whole weight; polling and the lab's job times come on top.
+                #expect(took >= options.pace.unit * LabSimulationPace.defaultInstallWeight)
+            }
+        }
+    }
+}

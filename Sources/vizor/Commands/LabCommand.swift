@@ -41,7 +41,7 @@ struct LabCommand: AsyncParsableCommand {
             guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
                 throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
             }
-            if let hangAt, LabGuestHangPoint(argument: hangAt) == nil {
+            if let hangAt, LabGuestHangPoint(parsing: hangAt) == nil {
                 throw ValidationError("--hang-at must be winpe, setup or step:<name>, not '\(hangAt)'")
             }
         }
@@ -50,7 +50,7 @@ struct LabCommand: AsyncParsableCommand {
             guard !noSimulation else { return nil }
             var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
             options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
-                                            hang: hangAt.flatMap(LabGuestHangPoint.init(argument:)), setupExitCode: setupExitCode)
+                                            hang: hangAt.flatMap(LabGuestHangPoint.init(parsing:)), setupExitCode: setupExitCode)
             return options
         }
 
@@ -59,19 +59,6 @@ struct LabCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((suite.announcementLine() + "\n").utf8))
             await waitForTerminationSignal()
             await suite.stop()
-        }
-    }
-}
-
-extension LabGuestHangPoint {
-    /// `winpe`, `setup` or `step:<name>`, as `--hang-at` takes it.
-    init?(argument: String) {
-        switch argument {
-        case "winpe": self = .winpe
-        case "setup": self = .setup
-        default:
-            guard argument.hasPrefix("step:"), argument.count > 5 else { return nil }
-            self = .step(String(argument.dropFirst(5)))
         }
     }
 }

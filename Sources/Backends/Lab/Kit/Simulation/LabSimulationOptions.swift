@@ -19,7 +19,7 @@ public struct LabSimulationPace: Sendable, Equatable {
     public static let fastest = install(taking: .seconds(3))
 
     /// Weight of the default plan's walk (see `LabGuestPhaseWeight`).
-    public static let defaultInstallWeight = 40
+    public static let defaultInstallWeight = 43
 }
 
 /// Weights of each phase of a simulated Windows install, in pace units.
@@ -59,6 +59,17 @@ public enum LabGuestHangPoint: Sendable, Equatable, Hashable {
     case setup
     /// Inside a post-install step, after its `<step>_begins`.
     case step(String)
+
+    /// `winpe`, `setup` or `step:<name>`, as `vizor lab serve --hang-at` takes it.
+    public init?(parsing text: String) {
+        switch text {
+        case "winpe": self = .winpe
+        case "setup": self = .setup
+        default:
+            guard text.hasPrefix("step:"), text.count > 5 else { return nil }
+            self = .step(String(text.dropFirst(5)))
+        }
+    }
 }
 
 /// A post-install step that fails.
