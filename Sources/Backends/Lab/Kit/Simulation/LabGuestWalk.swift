@@ -136,9 +136,11 @@ extension LabGuestSimulator {
             if state == .running {
                 await log(node, "step \(step) was interrupted by a restart; running it again", severity: "warn")
             }
+            try Task.checkCancellation()
             tracked[key]?.disk.stepStates[step] = .running
             tracked[key]?.disk.attempts[step, default: 0] += 1
             await stage(node, step + "_begins")
+            try Task.checkCancellation()
             setActivity(key, "step \(step)")
             let seals = step == LabGuestStep.seal
             if seals {
@@ -150,6 +152,7 @@ extension LabGuestSimulator {
             if faults.hang == .step(step) { try await hang(key) }
             try await pause(LabGuestPhaseWeight.step(step))
             if let failure = failure(key, step: step, faults: faults) {
+                try Task.checkCancellation()
                 tracked[key]?.disk.stepStates[step] = .failed
                 await log(node, "step \(step) failed: \(failure)", severity: "error")
                 await stage(node, step + "_failed")
@@ -166,6 +169,7 @@ extension LabGuestSimulator {
             }
             tracked[key]?.disk.stepStates[step] = .done
             await stage(node, step + "_ends")
+            try Task.checkCancellation()
             if step == LabGuestStep.guestTools { tracked[key]?.disk.toolsInstalled = true }
             if LabGuestStep.requestsRestart(step) {
                 await log(node, "step \(step) needs a restart; the sequence resumes after logon")
@@ -267,7 +271,9 @@ extension LabGuestSimulator {
         tracked[key].map { faults(for: $0.machine) } ?? defaultFaults
     }
 
+    /// A cancelled walk no longer speaks for the VM: the watcher has said what happened.
     func setActivity(_ key: String, _ activity: String) {
+        guard !Task.isCancelled else { return }
         tracked[key]?.activity = activity
     }
 }
