@@ -57,6 +57,8 @@ let package = Package(
                 "BackendKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Backends/CloudStack", swiftSettings: strict),
         .target(

@@ -1,4 +1,0 @@
-import BackendKit
-
-/// The name this backend uses in its errors and logs.
-public let cloudstackBackendName = "cloudstack"

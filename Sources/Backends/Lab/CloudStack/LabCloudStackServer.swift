@@ -1,0 +1,77 @@
+import BackendKit
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The lab's CloudStack server name, as printed by `vizor lab serve`.
+public let labCloudStackName = "cloudstack"
+
+/// The lab CloudStack on loopback: `/client/api` over HTTP (GET and form
+/// POST) in front of a `LabCloudStack`. Reach `cloud` for the simulation
+/// hooks and the fault knobs.
+public final class LabCloudStackServer: LabServer {
+    public let endpoint: LabEndpoint
+    /// The cloud behind the endpoint.
+    public let cloud: LabCloudStack
+    private let task: Task<Void, any Error>
+
+    private init(endpoint: LabEndpoint, cloud: LabCloudStack, task: Task<Void, any Error>) {
+        self.endpoint = endpoint
+        self.cloud = cloud
+        self.task = task
+    }
+
+    /// Starts a server on `host`; `port` 0 lets the kernel choose.
+    public static func start(host: String = "127.0.0.1", port: Int = 0,
+                             cloud: LabCloudStack = LabCloudStack()) async throws -> LabCloudStackServer {
+        let router = Router()
+        let respond: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            var body: String?
+            if request.method == .post {
+                let buffer = try await request.body.collect(upTo: 8 << 20)
+                body = String(buffer: buffer)
+            }
+            let answer = await cloud.handle(query: request.uri.query, formBody: body)
+            if answer.delay > .zero { try? await Task.sleep(for: answer.delay) }
+            var headers = HTTPFields()
+            headers[.contentType] = answer.contentType
+            return Response(status: .init(code: answer.status), headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        router.get("/client/api", use: respond)
+        router.post("/client/api", use: respond)
+
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "lab.cloudstack")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Apache-Coyote/1.1"),
+                              onServerRunning: { channel in
+                                  portContinuation.yield(channel.localAddress?.port ?? 0)
+                                  portContinuation.finish()
+                              }, logger: logger)
+        let task = Task {
+            do { try await app.run() } catch {
+                portContinuation.finish()
+                throw error
+            }
+        }
+        var boundPort: Int?
+        for await value in portStream { boundPort = value; break }
+        guard let boundPort, boundPort > 0 else {
+            task.cancel()
+            throw BackendError(.unreachable, backend: labCloudStackName, message: "the lab CloudStack could not listen on \(host):\(port)")
+        }
+        let admin = cloud.admin, user = cloud.user
+        let endpoint = LabEndpoint(name: labCloudStackName, url: "http://\(host):\(boundPort)/client/api", credentials: [
+            "adminApiKey": admin.apiKey, "adminSecretKey": admin.secretKey,
+            "userApiKey": user.apiKey, "userSecretKey": user.secretKey,
+        ])
+        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, task: task)
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct CloudStackTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("CloudStackTests".hasSuffix("Tests")) }
-}
