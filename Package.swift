@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -49,6 +50,10 @@ let package = Package(
                 "BackendKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Backends/XenServer", swiftSettings: strict),
         .target(
@@ -88,6 +93,7 @@ let package = Package(
             dependencies: [
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Backends/Lab/XAPI", swiftSettings: strict),
         .target(
@@ -135,12 +141,24 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "VizorBench",
-            dependencies: ["VizorTUI", "VizorModel"],
+            dependencies: [
+                "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
+                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                "LabXAPI", "LabCloudStack", "LabRazor",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/VizorBench", swiftSettings: strict),
 
         // MARK: Tests, one target per module plus end to end
         .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore"], swiftSettings: strict),
-        .testTarget(name: "XenServerTests", dependencies: ["VizorXenServer", "LabXAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "XenServerTests",
+            dependencies: [
+                "VizorXenServer", "LabXAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
         .testTarget(
             name: "RazorTests",

@@ -5,6 +5,8 @@ import Foundation
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
     ("razor-log", "Razor node log: incremental reader vs full read per poll", { try await RazorLogBenchmark.run() }),
     ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
+    ("xen-snapshot", "XenServer: first snapshot of a 2,000-VM lab pool, XML-RPC vs JSON-RPC; idle request rate",
+     { try await XenSnapshotBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -33,6 +33,7 @@ public final class LabSuite: Sendable {
     static let starters: [@Sendable (String) async throws -> any LabServer] = [
         { host in try await LabRazorServer.startForSuite(host: host) },
         { host in try await LabCloudStackServer.start(host: host) },
+        { host in try await XAPILabServer.start(host: host) },
     ]
 
     public func endpoint(named name: String) -> LabEndpoint? {

@@ -1,0 +1,142 @@
+import BackendKit
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The lab XAPI server on loopback: both wire protocols over the stateful
+/// `XAPILab` pool. `POST /` and `/RPC2` (and any other path, as xapi's
+/// longest-prefix routing does) speak XML-RPC, `POST /jsonrpc` JSON-RPC v1/v2.
+public final class XAPILabServer: LabServer {
+    public let endpoint: LabEndpoint
+    /// The pool behind the server: state, and the hooks the install simulation drives.
+    public let lab: XAPILab
+    public let port: Int
+    private let runTask: Task<Void, Never>
+
+    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, runTask: Task<Void, Never>) {
+        self.endpoint = endpoint
+        self.lab = lab
+        self.port = port
+        self.runTask = runTask
+    }
+
+    /// Starts a lab pool on `host:port` (port 0 = chosen by the kernel).
+    public static func start(host: String = "127.0.0.1", port: Int = 0, options: XAPILab.Options = XAPILab.Options()) async throws -> XAPILabServer {
+        let lab = XAPILab(options: options)
+        await lab.populate()
+        let router = Router()
+        let xml: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            try await Self.serveXML(request, lab)
+        }
+        router.post("/jsonrpc") { request, _ in try await Self.serveJSON(request, lab) }
+        router.post("/", use: xml)
+        router.post("/**", use: xml)
+        router.on("/**", method: .options) { _, _ in Response(status: .ok, headers: Self.cors) }
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                              onServerRunning: { channel in
+                                  portSink.yield(channel.localAddress?.port ?? 0)
+                                  portSink.finish()
+                              }, logger: Self.quietLogger())
+        let runTask = Task {
+            do { try await app.run() } catch { portSink.finish() }
+        }
+        var bound: Int?
+        for await p in ports { bound = p; break }
+        guard let bound, bound > 0 else {
+            runTask.cancel()
+            throw BackendError(.unreachable, backend: "lab", message: "the lab XAPI server could not listen on \(host):\(port)")
+        }
+        let endpoint = LabEndpoint(name: "xenserver", url: "http://\(host):\(bound)",
+                                   credentials: ["username": options.username, "password": options.password])
+        return XAPILabServer(endpoint: endpoint, lab: lab, port: bound, runTask: runTask)
+    }
+
+    public func stop() async {
+        await lab.shutdown()
+        runTask.cancel()
+        _ = await runTask.value
+    }
+
+    /// The lab is quiet: shutdown noise would drown test output and `vizor lab serve`'s JSON line.
+    static func quietLogger() -> Logger {
+        var logger = Logger(label: "vizor.lab.xapi")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    static let cors: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlAllowHeaders: "X-Requested-With, Content-Type"]
+
+    static func body(_ request: Request) async throws -> Data {
+        let buffer = try await request.body.collect(upTo: 64 << 20)
+        return Data(buffer.readableBytesView)
+    }
+
+    static func malformed(_ what: String) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html"]
+        headers.append(contentsOf: cors)
+        return Response(status: .internalServerError, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>HTTP 500 internal server error</h1>\(what)</body></html>")))
+    }
+
+    static func serveXML(_ request: Request, _ lab: XAPILab) async throws -> Response {
+        let data = try await body(request)
+        guard let (method, params) = LabXMLCallParser.parse(data) else { return malformed("Xmlrpc.Parse_error") }
+        let result = await lab.handle(method: method, params: params)
+        var out = "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct>"
+        switch result {
+        case .success(let v):
+            out += "<member><name>Status</name><value>Success</value></member><member><name>Value</name>"
+            v.xml(into: &out)
+            out += "</member>"
+        case .failure(let f):
+            out += "<member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name>"
+            LabValue.strList(f.desc).xml(into: &out)
+            out += "</member>"
+        }
+        out += "</struct></value></param></params></methodResponse>"
+        var headers: HTTPFields = [.contentType: "text/xml"]
+        headers.append(contentsOf: cors)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
+    }
+
+    static func serveJSON(_ request: Request, _ lab: XAPILab) async throws -> Response {
+        let data = try await body(request)
+        guard let object = try? JSONDecoder().decode([String: LabJSON].self, from: data),
+              case .str(let method)? = object["method"]?.value, let id = object["id"], !id.isNull else {
+            return malformed("Jsonrpc.Malformed_method_request")
+        }
+        let v2 = object["jsonrpc"]?.value == .str("2.0")
+        let params: [LabValue]
+        switch object["params"] {
+        case let p? where !p.isNull:
+            guard case .list(let list) = p.value else { return malformed("Jsonrpc.Malformed_method_request") }
+            params = list
+        default:
+            guard v2 else { return malformed("Jsonrpc.Malformed_method_request") }
+            params = []
+        }
+        let result = await lab.handle(method: method, params: params)
+        var out = "{"
+        if v2 { out += "\"jsonrpc\":\"2.0\"," }
+        switch result {
+        case .success(let v):
+            out += "\"result\":"; v.json(into: &out)
+            if !v2 { out += ",\"error\":null" }
+        case .failure(let f):
+            if v2 {
+                out += "\"error\":{\"code\":1,\"message\":"; LabValue.jsonString(f.desc[0], into: &out)
+                out += ",\"data\":"; LabValue.strList(Array(f.desc.dropFirst())).json(into: &out); out += "}"
+            } else {
+                out += "\"result\":null,\"error\":"; LabValue.strList(f.desc).json(into: &out)
+            }
+        }
+        out += ",\"id\":"
+        id.value.json(into: &out)
+        out += "}"
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: cors)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
+    }
+}

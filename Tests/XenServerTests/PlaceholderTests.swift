@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct XenServerTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("XenServerTests".hasSuffix("Tests")) }
-}
