@@ -150,7 +150,7 @@ let package = Package(
             path: "Benchmarks/VizorBench", swiftSettings: strict),
 
         // MARK: Tests, one target per module plus end to end
-        .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore"], swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore", "VizorLab"], swiftSettings: strict),
         .testTarget(
             name: "XenServerTests",
             dependencies: [

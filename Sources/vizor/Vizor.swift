@@ -12,7 +12,7 @@ struct Vizor: AsyncParsableCommand {
             file it starts the lab: CloudStack, XenServer and Razor servers on
             loopback and a sample media library.
             """,
-        subcommands: [LabCommand.self]
+        subcommands: [LabCommand.self, CatalogCommand.self]
     )
 
     mutating func run() async throws {

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct MediaTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("MediaTests".hasSuffix("Tests")) }
-}
