@@ -135,7 +135,8 @@ let package = Package(
         .executableTarget(
             name: "vizor",
             dependencies: [
-                "VizorTUI", "VizorModel",
+                "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
+                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -169,7 +170,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "ExposureTests", dependencies: ["VizorExposure", "VizorMedia"], swiftSettings: strict),
+        .testTarget(
+            name: "ExposureTests",
+            dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),

@@ -7,6 +7,7 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
     ("cloudstack", "lab zone with 5,000 VMs: full listing; CloudStack signatures per second", { try await runCloudStackBenchmark() }),
     ("xen-snapshot", "XenServer: first snapshot of a 2,000-VM lab pool, XML-RPC vs JSON-RPC; idle request rate",
      { try await XenSnapshotBench.run() }),
+    ("exposure-http", "1 GiB file from inside an ISO over HTTP: Vizor vs nginx sendfile", { try await ExposureBenchmark.run() }),
     ("media-catalog", "catalogue 50 sparse Windows ISOs vs 7z + wiminfo", { try await MediaCatalogBench.run() }),
 ]
 

@@ -12,7 +12,7 @@ struct Vizor: AsyncParsableCommand {
             file it starts the lab: CloudStack, XenServer and Razor servers on
             loopback and a sample media library.
             """,
-        subcommands: [LabCommand.self, CatalogCommand.self]
+        subcommands: [LabCommand.self, CatalogCommand.self, MediaCommand.self]
     )
 
     mutating func run() async throws {

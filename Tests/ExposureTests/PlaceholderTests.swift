@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ExposureTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("ExposureTests".hasSuffix("Tests")) }
-}
