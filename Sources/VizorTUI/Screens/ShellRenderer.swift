@@ -50,7 +50,7 @@ public struct ShellRenderer: Sendable {
         let waiting = state.badges.allSatisfy { $0.status == .unknown }
         var forms = [state.badges.map { badgeText($0, detailed: true) }, state.badges.map { badgeText($0, detailed: false) },
                      state.badges.map { Self.symbol($0.status) + String($0.name.prefix(2)) }]
-        if waiting { forms.insert(forms[1].map { $0 } + ["(health appears after the first poll)"], at: 0) }
+        if waiting { forms.insert(forms[1] + ["health shows after the first poll"], at: 0) }
         let chosen = forms.first { form in form.reduce(0) { $0 + DisplayWidth.of($1) + 2 } + 1 <= room } ?? forms.last!
         x += grid.put("│", x: x, y: 0, style: style)
         for (i, text) in chosen.enumerated() {
@@ -64,7 +64,7 @@ public struct ShellRenderer: Sendable {
     private func badgeText(_ badge: HealthBadge, detailed: Bool) -> String {
         let symbol = Self.symbol(badge.status)
         switch badge.status {
-        case .unknown: return "\(symbol)\(badge.name) waiting"
+        case .unknown: return detailed ? "\(symbol)\(badge.name) waiting" : "\(symbol)\(badge.name)"
         case .ok: return "\(symbol)\(badge.name) ok"
         case .stale(let detail): return detailed ? "\(symbol)\(badge.name) stale \(DisplayWidth.truncate(detail, to: 12))" : "\(symbol)\(badge.name) stale"
         case .failing(let detail): return detailed ? "\(symbol)\(badge.name) failing: \(DisplayWidth.truncate(detail, to: 24))" : "\(symbol)\(badge.name) failing"

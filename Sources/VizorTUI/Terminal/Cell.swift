@@ -94,7 +94,7 @@ public struct CellGrid: Hashable, Sendable {
     mutating func setCell(x: Int, y: Int, _ cell: Cell) {
         guard contains(x: x, y: y) else { return }
         let old = self[x, y]
-        if old.isContinuation, x > 0, self[x - 1, y].width == 2 {
+        if old.isContinuation, !cell.isContinuation, x > 0, self[x - 1, y].width == 2 {
             self[x - 1, y] = Cell(" ", style: self[x - 1, y].style)
         }
         if old.width == 2, x + 1 < width, self[x + 1, y].isContinuation, cell.width != 2 {
