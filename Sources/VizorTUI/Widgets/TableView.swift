@@ -46,7 +46,10 @@ public struct TableView {
         grid.fill(x: x, y: y, width: width, height: 1, style: Style(.columnHeader, bold: true))
         for (i, spec) in columns.enumerated() where widths[i] > 0 {
             var title = spec.title.uppercased()
-            if let sort, sort.column == i { title += sort.ascending ? "▲" : "▼" }
+            if let sort, sort.column == i {
+                // The sort mark survives truncation: the key must stay visible.
+                title = DisplayWidth.truncate(title, to: widths[i] - 1) + (sort.ascending ? "▲" : "▼")
+            }
             grid.put(DisplayWidth.pad(title, to: widths[i], alignRight: spec.kind == .number), x: column, y: y,
                      style: Style(.columnHeader, bold: true, underline: sort?.column == i))
             column += widths[i] + 1
