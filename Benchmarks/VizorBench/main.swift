@@ -3,6 +3,7 @@ import Foundation
 /// Every benchmark by name. Each prints its own figures beside a reference
 /// measured in the same run, as a ratio.
 let benchmarks: [(name: String, about: String, run: @Sendable () async throws -> Void)] = [
+    ("tui", "10,000-row table in a 200x60 grid: time per frame, bytes for a one-row change vs a full repaint", { try await TUIBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()
