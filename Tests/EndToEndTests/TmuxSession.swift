@@ -14,7 +14,7 @@ final class TmuxSession {
 
     init(width: Int, height: Int, environment: [String: String] = [:]) throws {
         socket = "vizor-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var env = ["PS1": "E2E-READY$ ", "TERM": "xterm-256color"]
+        var env = ["PS1": "E2E-READY$ ", "TERM": "tmux-256color"]
         env.merge(environment) { $1 }
         let exports = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
