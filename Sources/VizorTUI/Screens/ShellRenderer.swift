@@ -15,8 +15,10 @@ public struct ShellRenderer: Sendable {
         }
         drawHeader(&grid, state)
         drawTabs(&grid, state, layout)
-        drawBody(&grid, state, layout)
-        drawStatus(&grid, state, layout)
+        // Filter and sort once per frame; body and status line share the result.
+        let rows = state.visibleRows(state.activePane)
+        drawBody(&grid, state, layout, rows)
+        drawStatus(&grid, state, layout, rows)
         drawFooter(&grid, state, layout)
         switch state.mode {
         case .help: HelpOverlay(keymap: keymap).draw(into: &grid, state: state)
@@ -105,13 +107,12 @@ public struct ShellRenderer: Sendable {
 
     // MARK: Body: a table, or the empty state
 
-    private func drawBody(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout) {
+    private func drawBody(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout, _ rows: [Row]) {
         let pane = state.activePane
         switch state.content(pane) {
         case .empty(let title, let detail):
             drawEmpty(&grid, title: title, detail: detail, layout: layout)
         case .table(let columns, _):
-            let rows = state.visibleRows(pane)
             if rows.isEmpty {
                 let filter = state.filter(pane)
                 drawEmpty(&grid, title: filter.isEmpty ? "Nothing to show" : "No rows match /\(filter)",
@@ -138,7 +139,7 @@ public struct ShellRenderer: Sendable {
 
     // MARK: Status line and footer
 
-    private func drawStatus(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout) {
+    private func drawStatus(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout, _ rows: [Row]) {
         let y = layout.statusRow
         let pane = state.activePane
         switch state.mode {
@@ -164,7 +165,6 @@ public struct ShellRenderer: Sendable {
             }
         }
         guard case .table(let columns, let all) = state.content(pane) else { return }
-        let rows = state.visibleRows(pane)
         var position = rows.isEmpty ? "0 of \(all.count)" : "\((state.selectedIndex(pane, in: rows) ?? 0) + 1)/\(rows.count)"
         if rows.count != all.count { position += " (\(all.count) total)" }
         if let sort = state.table(pane).sort, sort.column < columns.count {
