@@ -41,8 +41,13 @@ struct MainLoopTests {
         let store = ShellStore(state: Fixtures.state(terminal.size))
         let loop = MainLoop<ShellAction>(terminal: terminal, inputFD: nil, tickInterval: .milliseconds(5), signals: [])
         let mailbox = loop.mailbox
-        Task {
-            try? await Task.sleep(for: .milliseconds(100))
+        // Stop once several ticks have drawn (or after a generous deadline),
+        // so a loaded machine cannot make the count come up short.
+        Task { @MainActor in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while terminal.framesPresented <= 4 && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
             mailbox.stop()
         }
         await loop.run(ShellProgram(store: store))
