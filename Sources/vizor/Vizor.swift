@@ -12,7 +12,10 @@ struct Vizor: AsyncParsableCommand {
             file it starts the lab: CloudStack, XenServer and Razor servers on
             loopback and a sample media library.
             """,
-        subcommands: [LabCommand.self, CatalogCommand.self, MediaCommand.self]
+        subcommands: [
+            LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
+            CompletionsCommand.self, CatalogCommand.self, MediaCommand.self,
+        ]
     )
 
     mutating func run() async throws {

@@ -31,9 +31,9 @@ public final class LabSuite: Sendable {
 
     /// One entry per lab product, in start order.
     static let starters: [@Sendable (String) async throws -> any LabServer] = [
-        { host in try await LabRazorServer.startForSuite(host: host) },
-        { host in try await LabCloudStackServer.start(host: host) },
         { host in try await XAPILabServer.start(host: host) },
+        { host in try await LabCloudStackServer.start(host: host) },
+        { host in try await LabRazorServer.startForSuite(host: host) },
     ]
 
     public func endpoint(named name: String) -> LabEndpoint? {

@@ -1,0 +1,177 @@
+import Foundation
+
+/// Vizor's configuration: sites and their endpoints, media, exposure and
+/// install defaults. Loaded from `$XDG_CONFIG_HOME/vizor/config.yaml`;
+/// secrets appear only as references (`SecretRef`), never as values.
+public struct VizorConfig: Sendable, Equatable {
+    public var sites: [SiteConfig]
+    public var defaultSite: String?
+    public var exposure: ExposureConfig
+    public var installDefaults: InstallDefaults
+    /// The file it came from, for messages.
+    public var file: String
+
+    public init(sites: [SiteConfig], defaultSite: String? = nil, exposure: ExposureConfig = ExposureConfig(),
+                installDefaults: InstallDefaults = InstallDefaults(), file: String = "") {
+        self.sites = sites
+        self.defaultSite = defaultSite
+        self.exposure = exposure
+        self.installDefaults = installDefaults
+        self.file = file
+    }
+}
+
+/// Where a value came from in the file, for error messages.
+public struct ConfigLocation: Sendable, Equatable, Codable {
+    public var line: Int
+    public var key: String
+    public init(line: Int, key: String) {
+        self.line = line
+        self.key = key
+    }
+}
+
+/// One site's endpoints.
+public struct SiteConfig: Sendable, Equatable {
+    public var name: String
+    public var xenserver: XenServerConfig?
+    public var cloudstack: CloudStackConfig?
+    public var razor: RazorConfig?
+    public var media: [MediaSourceInfo]
+
+    public init(name: String, xenserver: XenServerConfig? = nil, cloudstack: CloudStackConfig? = nil,
+                razor: RazorConfig? = nil, media: [MediaSourceInfo] = []) {
+        self.name = name
+        self.xenserver = xenserver
+        self.cloudstack = cloudstack
+        self.razor = razor
+        self.media = media
+    }
+
+    /// The model's view of this site (no secrets).
+    public var site: Site {
+        Site(name: name, xenserverURL: xenserver?.url, cloudstackURL: cloudstack?.url, razorURL: razor?.url,
+             mediaSources: media)
+    }
+}
+
+public struct XenServerConfig: Sendable, Equatable {
+    public var url: String
+    public var username: String
+    public var password: SecretRef
+    public var verifyTLS: Bool
+    public init(url: String, username: String, password: SecretRef, verifyTLS: Bool = true) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.verifyTLS = verifyTLS
+    }
+}
+
+public struct CloudStackConfig: Sendable, Equatable {
+    public var url: String
+    public var apiKey: SecretRef
+    public var secretKey: SecretRef
+    /// Seconds between listings.
+    public var pollInterval: TimeInterval
+    public var verifyTLS: Bool
+    public init(url: String, apiKey: SecretRef, secretKey: SecretRef, pollInterval: TimeInterval = 15,
+                verifyTLS: Bool = true) {
+        self.url = url
+        self.apiKey = apiKey
+        self.secretKey = secretKey
+        self.pollInterval = pollInterval
+        self.verifyTLS = verifyTLS
+    }
+}
+
+public struct RazorConfig: Sendable, Equatable {
+    public var url: String
+    public var username: String?
+    public var password: SecretRef?
+    /// Seconds between collection refreshes.
+    public var pollInterval: TimeInterval
+    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.pollInterval = pollInterval
+    }
+}
+
+/// How media is offered to installing machines.
+public struct ExposureConfig: Sendable, Equatable {
+    /// Address:port the HTTP server for boot files binds to.
+    public var httpBind: String
+    /// Where the SMB share views of ISOs are mounted.
+    public var smbShareRoot: String?
+    public init(httpBind: String = "0.0.0.0:8080", smbShareRoot: String? = nil) {
+        self.httpBind = httpBind
+        self.smbShareRoot = smbShareRoot
+    }
+}
+
+/// Defaults for new installs; the wizard starts from these.
+public struct InstallDefaults: Sendable, Equatable {
+    public var locale: String
+    public var keyboard: String
+    public var timeZone: String
+    public var passwordPolicy: PasswordPolicy
+    public init(locale: String = "en-US", keyboard: String = "en-US", timeZone: String = "UTC",
+                passwordPolicy: PasswordPolicy = PasswordPolicy()) {
+        self.locale = locale
+        self.keyboard = keyboard
+        self.timeZone = timeZone
+        self.passwordPolicy = passwordPolicy
+    }
+}
+
+/// What generated and operator-chosen passwords must satisfy.
+public struct PasswordPolicy: Sendable, Equatable {
+    public var minLength: Int
+    /// How many of: lower case, upper case, digits, symbols.
+    public var requireClasses: Int
+    public init(minLength: Int = 14, requireClasses: Int = 3) {
+        self.minLength = minLength
+        self.requireClasses = requireClasses
+    }
+
+    /// Whether a password satisfies the policy (Windows complexity counts classes the same way).
+    public func accepts(_ password: String) -> Bool {
+        guard password.count >= minLength else { return false }
+        let classes = [
+            password.contains { $0.isLowercase }, password.contains { $0.isUppercase },
+            password.contains { $0.isNumber }, password.contains { !$0.isLetter && !$0.isNumber },
+        ].filter { $0 }.count
+        return classes >= requireClasses
+    }
+}
+
+/// A problem with the configuration, naming the file, the line and the key.
+public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var key: String
+    public var message: String
+
+    public init(file: String, line: Int?, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = line.map { "\(file):\($0)" } ?? file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+    }
+}
+
+/// Every problem found in one file.
+public struct ConfigErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    public var issues: [ConfigIssue]
+    public init(_ issues: [ConfigIssue]) {
+        self.issues = issues
+    }
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,63 @@
+/// The commented example `vizor config init` writes. It parses as a valid
+/// configuration (a test holds it to that), so operators start from
+/// something that works once the named secrets exist.
+public enum ConfigExample {
+    public static let text = """
+        # Vizor configuration.
+        # Lives at $XDG_CONFIG_HOME/vizor/config.yaml (default ~/.config/vizor/config.yaml).
+        # Without this file, vizor starts its built-in lab instead.
+        # Check it with: vizor config check
+        #
+        # Secrets are never written in this file. Give each one by reference:
+        #   {env: NAME}       an environment variable
+        #   {file: PATH}      a file only you can read (chmod 600), ~ allowed
+        #   {command: CMD}    a command whose standard output is the secret,
+        #                     e.g. {command: "pass show vizor/cloudstack"}
+
+        # The site commands act on when --site is not given.
+        default_site: dc1
+
+        sites:
+          dc1:
+            # XenServer pool master (XAPI over HTTPS).
+            xenserver:
+              url: https://xenserver.example.com
+              username: root
+              password: {env: VIZOR_XS_PASSWORD}
+              verify_tls: true
+            # CloudStack management server API endpoint.
+            cloudstack:
+              url: https://cloudstack.example.com/client/api
+              api_key: {env: VIZOR_CS_API_KEY}
+              secret_key: {env: VIZOR_CS_SECRET_KEY}
+              # seconds between listings of VMs and templates
+              poll_interval: 15
+            # PuppetLabs Razor server API.
+            razor:
+              url: http://razor.example.com:8150/api
+              # seconds between refreshes of nodes, policies, repos
+              poll_interval: 120
+            # Directories (local or mounted shares) holding the ISOs.
+            media:
+              - name: isos
+                path: /srv/isos
+
+        # How installing machines reach the media (no ISO is ever copied).
+        exposure:
+          # HTTP server for boot files, read straight from inside the ISOs
+          http_bind: 0.0.0.0:8080
+          # where the SMB views of ISOs are mounted for Windows Setup
+          smb_share_root: /srv/vizor/smb
+
+        # Starting values for new installs.
+        install_defaults:
+          locale: en-US
+          keyboard: en-US
+          time_zone: UTC
+          password_policy:
+            min_length: 14
+            # how many of: lower case, upper case, digits, symbols
+            require_classes: 3
+
+        """
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Yams
+
+/// The schema: which keys exist where, and what they hold.
+extension NodeReader {
+    mutating func config(_ root: Node) -> VizorConfig {
+        var config = VizorConfig(sites: [], file: file)
+        guard let pairs = mapping(root, "", allowed: ["default_site", "sites", "exposure", "install_defaults"]) else {
+            return config
+        }
+        for (name, node) in pairs {
+            switch name {
+            case "default_site": config.defaultSite = string(node, name)
+            case "sites": config.sites = sites(node)
+            case "exposure": config.exposure = exposure(node)
+            default: config.installDefaults = installDefaults(node)
+            }
+        }
+        if pairs.first(where: { $0.0 == "sites" }) == nil {
+            fail(root, "sites", "required key is missing")
+        }
+        if let chosen = config.defaultSite, !config.sites.contains(where: { $0.name == chosen }) {
+            let node = pairs.first { $0.0 == "default_site" }?.1
+            fail(node, "default_site", "names no site of `sites` (\(config.sites.map(\.name).joined(separator: ", ")))")
+        }
+        return config
+    }
+
+    private mutating func sites(_ node: Node) -> [SiteConfig] {
+        guard let pairs = mapping(node, "sites", allowed: nil) else { return [] }
+        if pairs.isEmpty { fail(node, "sites", "at least one site is needed") }
+        var result: [SiteConfig] = []
+        for (name, value) in pairs {
+            let key = "sites.\(name)"
+            if name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "." }) {
+                fail(value, key, "site names may not contain spaces, dots or slashes")
+            }
+            guard let fields = mapping(value, key, allowed: ["xenserver", "cloudstack", "razor", "media"]) else { continue }
+            var site = SiteConfig(name: name)
+            for (field, node) in fields {
+                switch field {
+                case "xenserver": site.xenserver = xenserver(node, "\(key).xenserver")
+                case "cloudstack": site.cloudstack = cloudstack(node, "\(key).cloudstack")
+                case "razor": site.razor = razor(node, "\(key).razor")
+                default: site.media = media(node, "\(key).media")
+                }
+            }
+            if fields.allSatisfy({ $0.0 == "media" }) {
+                fail(value, key, "a site needs a xenserver or cloudstack endpoint")
+            }
+            result.append(site)
+        }
+        return result
+    }
+
+    private mutating func xenserver(_ node: Node, _ key: String) -> XenServerConfig? {
+        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "verify_tls"]) else { return nil }
+        let url = required(pairs, "url", in: node, key).flatMap { self.url($0, "\(key).url") }
+        let username = required(pairs, "username", in: node, key).flatMap { string($0, "\(key).username") }
+        let password = required(pairs, "password", in: node, key).flatMap { secret($0, "\(key).password") }
+        let verify = pairs.first { $0.0 == "verify_tls" }.flatMap { bool($0.1, "\(key).verify_tls") } ?? true
+        guard let url, let username, let password else { return nil }
+        return XenServerConfig(url: url, username: username, password: password, verifyTLS: verify)
+    }
+
+    private mutating func cloudstack(_ node: Node, _ key: String) -> CloudStackConfig? {
+        guard let pairs = mapping(node, key, allowed: ["url", "api_key", "secret_key", "poll_interval", "verify_tls"])
+        else { return nil }
+        let url = required(pairs, "url", in: node, key).flatMap { self.url($0, "\(key).url") }
+        let apiKey = required(pairs, "api_key", in: node, key).flatMap { secret($0, "\(key).api_key") }
+        let secretKey = required(pairs, "secret_key", in: node, key).flatMap { secret($0, "\(key).secret_key") }
+        let interval = pairs.first { $0.0 == "poll_interval" }
+            .flatMap { number($0.1, "\(key).poll_interval", range: 1...3600) } ?? 15
+        let verify = pairs.first { $0.0 == "verify_tls" }.flatMap { bool($0.1, "\(key).verify_tls") } ?? true
+        guard let url, let apiKey, let secretKey else { return nil }
+        return CloudStackConfig(url: url, apiKey: apiKey, secretKey: secretKey, pollInterval: interval, verifyTLS: verify)
+    }
+
+    private mutating func razor(_ node: Node, _ key: String) -> RazorConfig? {
+        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "poll_interval"]) else { return nil }
+        let url = required(pairs, "url", in: node, key).flatMap { self.url($0, "\(key).url") }
+        let username = pairs.first { $0.0 == "username" }.flatMap { string($0.1, "\(key).username") }
+        let password = pairs.first { $0.0 == "password" }.flatMap { secret($0.1, "\(key).password") }
+        let interval = pairs.first { $0.0 == "poll_interval" }
+            .flatMap { number($0.1, "\(key).poll_interval", range: 5...86400) } ?? 120
+        guard let url else { return nil }
+        return RazorConfig(url: url, username: username, password: password, pollInterval: interval)
+    }
+
+    private mutating func media(_ node: Node, _ key: String) -> [MediaSourceInfo] {
+        guard let items = node.sequence else {
+            fail(node, key, "expected a list of {name, path}, found \(kindName(node))")
+            return []
+        }
+        var result: [MediaSourceInfo] = []
+        for (index, item) in items.enumerated() {
+            let itemKey = "\(key)[\(index)]"
+            guard let pairs = mapping(item, itemKey, allowed: ["name", "path"]) else { continue }
+            let name = required(pairs, "name", in: item, itemKey).flatMap { string($0, "\(itemKey).name") }
+            let path = required(pairs, "path", in: item, itemKey).flatMap { string($0, "\(itemKey).path") }
+            if let path, !path.hasPrefix("/") {
+                fail(pairs.first { $0.0 == "path" }?.1, "\(itemKey).path", "must be an absolute path, found \"\(path)\"")
+                continue
+            }
+            if let name, let path { result.append(MediaSourceInfo(name: name, path: path)) }
+        }
+        return result
+    }
+
+    private mutating func exposure(_ node: Node) -> ExposureConfig {
+        var exposure = ExposureConfig()
+        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "smb_share_root"]) else { return exposure }
+        for (name, value) in pairs {
+            let key = "exposure.\(name)"
+            if name == "http_bind" {
+                guard let text = string(value, key) else { continue }
+                let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
+                    fail(value, key, "expected ADDRESS:PORT such as 0.0.0.0:8080, found \"\(text)\"")
+                    continue
+                }
+                exposure.httpBind = text
+            } else {
+                guard let text = string(value, key) else { continue }
+                guard text.hasPrefix("/") else {
+                    fail(value, key, "must be an absolute path, found \"\(text)\"")
+                    continue
+                }
+                exposure.smbShareRoot = text
+            }
+        }
+        return exposure
+    }
+
+    private mutating func installDefaults(_ node: Node) -> InstallDefaults {
+        var defaults = InstallDefaults()
+        guard let pairs = mapping(node, "install_defaults", allowed: ["locale", "keyboard", "time_zone", "password_policy"])
+        else { return defaults }
+        for (name, value) in pairs {
+            let key = "install_defaults.\(name)"
+            switch name {
+            case "locale": if let text = string(value, key) { defaults.locale = text }
+            case "keyboard": if let text = string(value, key) { defaults.keyboard = text }
+            case "time_zone":
+                guard let text = string(value, key) else { continue }
+                if TimeZone(identifier: text) == nil {
+                    fail(value, key, "unknown time zone \"\(text)\" (use an IANA name such as Europe/Paris)")
+                } else {
+                    defaults.timeZone = text
+                }
+            default:
+                guard let policy = mapping(value, key, allowed: ["min_length", "require_classes"]) else { continue }
+                for (field, fieldNode) in policy {
+                    if field == "min_length", let number = number(fieldNode, "\(key).min_length", range: 8...256) {
+                        defaults.passwordPolicy.minLength = Int(number)
+                    } else if field == "require_classes",
+                              let number = number(fieldNode, "\(key).require_classes", range: 1...4) {
+                        defaults.passwordPolicy.requireClasses = Int(number)
+                    }
+                }
+            }
+        }
+        return defaults
+    }
+}

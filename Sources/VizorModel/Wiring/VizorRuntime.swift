@@ -1,0 +1,70 @@
+import BackendKit
+import Foundation
+import VizorLab
+import VizorStore
+
+/// One running Vizor: the configuration (or the embedded lab), the clients,
+/// and the store the dashboard and the CLI share. `start` is the one entry
+/// point both use.
+@MainActor
+public final class VizorRuntime {
+    public let store: Store
+    public let connected: ConnectedSites
+    /// The in-process lab when no configuration file exists.
+    public let lab: LabSuite?
+    public let config: VizorConfig?
+    public let paths: XDGPaths
+
+    private init(store: Store, connected: ConnectedSites, lab: LabSuite?, config: VizorConfig?, paths: XDGPaths) {
+        self.store = store
+        self.connected = connected
+        self.lab = lab
+        self.config = config
+        self.paths = paths
+    }
+
+    /// Where the configuration file is looked for.
+    public nonisolated static func configFile(_ paths: XDGPaths) -> URL {
+        paths.config.appendingPathComponent("config.yaml")
+    }
+
+    /// Loads the configuration; without one, starts the lab on loopback.
+    /// Sends `.sitesLoaded` so the pollers start at once.
+    public static func start(paths: XDGPaths, resolver: SecretResolver, clock: any ModelClock = SystemClock(),
+                             settings: PollerSettings = PollerSettings(), startPolling: Bool = true) async throws
+        -> VizorRuntime {
+        let config = try ConfigLoader.load(configFile(paths))
+        let connected: ConnectedSites
+        var lab: LabSuite?
+        if let config {
+            connected = try SiteWiring.connect(config, resolver: resolver)
+        } else {
+            let suite = try await LabSuite.start()
+            lab = suite
+            // The sample media library lives under XDG data, like every file Vizor writes.
+            let library = paths.data.appendingPathComponent("lab-media")
+            let mediaPath = (try? SampleLibrary.ensure(in: library)) != nil ? library.path : nil
+            connected = SiteWiring.lab(suite, redactor: resolver.redactor, mediaLibrary: mediaPath)
+        }
+        let runner = EffectRunner(backends: connected.backends, clock: clock, settings: settings)
+        let store = Store(runner: runner)
+        let runtime = VizorRuntime(store: store, connected: connected, lab: lab, config: config, paths: paths)
+        if startPolling {
+            store.send(.sitesLoaded(connected.sites))
+            if let site = connected.defaultSite { store.send(.selectSite(site)) }
+        }
+        return runtime
+    }
+
+    /// The site a command acts on: the named one, else the default.
+    public func site(named name: String?) -> Site? {
+        let wanted = name ?? connected.defaultSite ?? connected.sites.first?.name
+        return connected.sites.first { $0.name == wanted }
+    }
+
+    /// Stops pollers and, if running, the lab.
+    public func stop() async {
+        store.shutdown()
+        await lab?.stop()
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import VizorModel
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Reach every configured backend and media source and report what works.",
+        discussion: "Exit codes: 0 all reached, 1 a check failed, 4 a backend is unreachable or timed out."
+    )
+
+    @OptionGroup var options: SiteOptions
+    @Option(help: "Seconds to wait for each backend.") var timeout: Double = 15
+
+    mutating func run() async throws { try await Self.execute(options, timeout: timeout) }
+
+    @MainActor static func execute(_ options: SiteOptions, timeout: Double) async throws {
+        try await withRuntime(polling: false) { runtime in
+            var connected = runtime.connected
+            if let name = options.site {
+                let site = try resolveSite(runtime, name)
+                connected.sites = [site]
+            }
+            let checks = await Doctor.run(connected, timeout: timeout)
+            if options.json {
+                try printJSON(checks)
+            } else {
+                if runtime.lab != nil { print("configuration: none; using the built-in lab") }
+                else if let file = runtime.config?.file { print("configuration: \(file)") }
+                printTable(["SITE", "BACKEND", "STATUS", "TIME", "TARGET", "DETAIL"], checks.map { check in
+                    [check.site, check.backend, check.ok ? "ok" : "FAILED", "\(check.milliseconds) ms", check.target,
+                     check.detail + (check.hint.map { " — \($0)" } ?? "")]
+                })
+            }
+            let failed = checks.filter { !$0.ok }
+            if failed.contains(where: { $0.errorKind == "unreachable" || $0.errorKind == "timeout" }) {
+                throw CLIError(.unreachable, "\(failed.count) of \(checks.count) checks failed: a backend is unreachable")
+            }
+            if !failed.isEmpty { throw CLIError(.failure, "\(failed.count) of \(checks.count) checks failed") }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import Testing
+@testable import VizorModel
+
+private func issues(_ text: String) -> [ConfigIssue] {
+    do {
+        _ = try ConfigLoader.parse(text, file: "/etc/vizor.yaml")
+        return []
+    } catch {
+        return error.issues
+    }
+}
+
+private let valid = """
+    default_site: dc1
+    sites:
+      dc1:
+        cloudstack:
+          url: https://cs.example.com/client/api
+          api_key: {env: CS_KEY}
+          secret_key: {env: CS_SECRET}
+          poll_interval: 30
+        razor:
+          url: http://razor:8150/api
+        media:
+          - name: isos
+            path: /srv/isos
+    exposure:
+      http_bind: 0.0.0.0:8088
+    install_defaults:
+      time_zone: Europe/Paris
+      password_policy:
+        min_length: 16
+    """
+
+@Suite("configuration")
+struct ConfigTests {
+    @Test func theExampleWrittenByConfigInitIsValid() throws {
+        let config = try ConfigLoader.parse(ConfigExample.text, file: "example.yaml")
+        #expect(config.sites.map(\.name) == ["dc1"])
+        #expect(config.sites[0].xenserver?.password == .env("VIZOR_XS_PASSWORD"))
+        #expect(config.sites[0].cloudstack?.pollInterval == 15)
+        #expect(config.exposure.smbShareRoot == "/srv/vizor/smb")
+        #expect(config.installDefaults.passwordPolicy == PasswordPolicy(minLength: 14, requireClasses: 3))
+    }
+
+    @Test func aValidFileLoadsEveryField() throws {
+        let config = try ConfigLoader.parse(valid, file: "/etc/vizor.yaml")
+        let site = try #require(config.sites.first)
+        #expect(site.cloudstack?.apiKey == .env("CS_KEY"))
+        #expect(site.cloudstack?.pollInterval == 30)
+        #expect(site.razor?.pollInterval == 120)
+        #expect(site.media == [MediaSourceInfo(name: "isos", path: "/srv/isos")])
+        #expect(config.exposure.httpBind == "0.0.0.0:8088")
+        #expect(config.installDefaults.timeZone == "Europe/Paris")
+        #expect(config.installDefaults.passwordPolicy.minLength == 16)
+        #expect(site.site.backends.map(\.kind) == [.cloudstack, .razor, .media])
+    }
+
+    @Test func badYAMLNamesFileAndLine() {
+        let found = issues("sites:\n  dc1:\n    cloudstack: [unclosed\n")
+        #expect(found.count == 1)
+        #expect(found[0].file == "/etc/vizor.yaml")
+        #expect(found[0].line == 4)
+        #expect(found[0].message.hasPrefix("not valid YAML"))
+    }
+
+    @Test func anUnknownKeyIsNamedWithItsLineAndTheKeysExpected() {
+        let found = issues(valid.replacingOccurrences(of: "  razor:\n", with: "  razr:\n"))
+        #expect(found.map(\.description) == [
+            "/etc/vizor.yaml:9: sites.dc1.razr: unknown key (expected one of: xenserver, cloudstack, razor, media)",
+        ])
+    }
+
+    @Test func aWrongTypeSaysWhatWasExpectedAndFound() {
+        let found = issues(valid.replacingOccurrences(of: "poll_interval: 30", with: "poll_interval: often"))
+        #expect(found.map(\.description) == [
+            "/etc/vizor.yaml:8: sites.dc1.cloudstack.poll_interval: expected a number, found the string \"often\"",
+        ])
+        let list = issues(valid.replacingOccurrences(of: "http_bind: 0.0.0.0:8088", with: "http_bind: [a]"))
+        #expect(list.first?.key == "exposure.http_bind")
+        #expect(list.first?.message == "expected a string, found a list")
+    }
+
+    @Test func anInlineSecretIsRefused() {
+        let found = issues(valid.replacingOccurrences(of: "{env: CS_SECRET}", with: "hunter2hunter2"))
+        #expect(found.count == 1)
+        #expect(found[0].key == "sites.dc1.cloudstack.secret_key")
+        #expect(found[0].line == 7)
+        #expect(found[0].message.contains("by reference"))
+        #expect(!found[0].description.contains("hunter2"))
+    }
+
+    @Test func missingRequiredKeysAndEmptyFilesAreReported() {
+        let found = issues("sites:\n  dc1:\n    xenserver:\n      url: https://xs\n")
+        #expect(Set(found.map(\.key)) == ["sites.dc1.xenserver.username", "sites.dc1.xenserver.password"])
+        #expect(found.allSatisfy { $0.line == 4 && $0.message == "required key is missing" })
+        #expect(issues("").first?.message.contains("empty") == true)
+        #expect(issues("sites: {}\n").first?.message == "at least one site is needed")
+    }
+
+    @Test func badValuesAreCheckedForMeaning() {
+        let text = valid.replacingOccurrences(of: "http://razor:8150/api", with: "razor:8150")
+            .replacingOccurrences(of: "Europe/Paris", with: "Mars/Olympus")
+            .replacingOccurrences(of: "default_site: dc1", with: "default_site: dc9")
+            .replacingOccurrences(of: "path: /srv/isos", with: "path: isos")
+        let found = issues(text)
+        #expect(Set(found.map(\.key)) == ["sites.dc1.razor.url", "install_defaults.time_zone", "default_site",
+                                          "sites.dc1.media[0].path"])
+    }
+
+    @Test func duplicateKeysAreReported() {
+        let found = issues("sites:\n  dc1:\n    razor: {url: http://a}\n  dc1:\n    razor: {url: http://b}\n")
+        #expect(found.first?.message == "the key appears more than once")
+    }
+
+    @Test func passwordPolicyCountsCharacterClasses() {
+        let policy = PasswordPolicy(minLength: 8, requireClasses: 3)
+        #expect(policy.accepts("Abcdefg1"))
+        #expect(!policy.accepts("abcdefg1"))
+        #expect(!policy.accepts("Ab1!"))
+    }
+}
+
+@Suite("secrets")
+struct SecretTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-secrets-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func write(_ text: String, mode: Int) -> String {
+        let path = directory.appendingPathComponent(UUID().uuidString).path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        return path
+    }
+
+    @Test func anEnvironmentVariableResolvesAndAMissingOneIsNamed() throws {
+        let resolver = SecretResolver(environment: ["CS_SECRET": "s3cr3t-value"])
+        #expect(try resolver.resolve(.env("CS_SECRET")).reveal() == "s3cr3t-value")
+        #expect(throws: SecretError("environment variable NOPE is not set")) { try resolver.resolve(.env("NOPE")) }
+    }
+
+    @Test func aFileReadableByOthersIsRefusedWithTheReason() throws {
+        let resolver = SecretResolver(environment: [:])
+        let open = write("s3cr3t-value\n", mode: 0o644)
+        do {
+            _ = try resolver.resolve(.file(open))
+            Issue.record("a 0644 secret file must be refused")
+        } catch {
+            #expect(error.message == "secret file \(open) has mode 0644; it must be 0600 (readable by its owner only) — run: chmod 600 \(open)")
+        }
+        let closed = write("s3cr3t-value\n", mode: 0o600)
+        #expect(try resolver.resolve(.file(closed)).reveal() == "s3cr3t-value")
+        #expect(throws: SecretError.self) { try resolver.resolve(.file(directory.appendingPathComponent("none").path)) }
+    }
+
+    @Test func aCommandsOutputIsTheSecretAndItsFailureIsReported() throws {
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin", "PART": "value"])
+        #expect(try resolver.resolve(.command("printf 'cmd-%s\\n' \"$PART\"")).reveal() == "cmd-value")
+        do {
+            _ = try resolver.resolve(.command("echo denied >&2; exit 3"))
+            Issue.record("a failing command must be refused")
+        } catch {
+            #expect(error.message == "secret command `echo denied >&2; exit 3` exited with status 3: denied")
+        }
+        #expect(throws: SecretError.self) { try resolver.resolve(.command("true")) }
+    }
+
+    @Test func secretsPrintRedactedAndAreBlankedFromLogLines() throws {
+        let redactor = Redactor()
+        let resolver = SecretResolver(environment: ["K": "very-secret-key"], redactor: redactor)
+        let secret = try resolver.resolve(.env("K"))
+        #expect("\(secret)" == "<redacted>")
+        #expect(redactor.redact("signature for very-secret-key failed") == "signature for <redacted> failed")
+    }
+
+    @Test func checkSecretsReportsEachUnresolvableReferenceWithItsLine() throws {
+        let config = try ConfigLoader.parse(valid, file: "/etc/vizor.yaml")
+        let found = ConfigLoader.checkSecrets(config, text: valid, resolver: SecretResolver(environment: ["CS_KEY": "k-123"]))
+        #expect(found.map(\.description) == [
+            "/etc/vizor.yaml:7: sites.dc1.cloudstack.secret_key: environment variable CS_SECRET is not set",
+        ])
+    }
+
+    @Test func theLogFileRedactsSecretsAndIsPrivate() throws {
+        let redactor = Redactor()
+        redactor.register(Secret("api-key-0123456789"))
+        let sink = LogSink(directory: directory.appendingPathComponent("state"), redactor: redactor)
+        let handler = FileLogHandler(label: "test", sink: sink)
+        handler.log(event: LogEvent(level: .error, message: "request with api-key-0123456789 refused", metadata: nil,
+                                    source: "test", file: #fileID, function: #function, line: #line))
+        let text = try String(contentsOfFile: sink.path, encoding: .utf8)
+        #expect(text.contains("request with <redacted> refused"))
+        #expect(!text.contains("api-key-0123456789"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: sink.path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+    }
+}

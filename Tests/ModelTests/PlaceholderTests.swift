@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ModelTestsPlaceholder {
-    @Test func suiteIsWired() { #expect("ModelTests".hasSuffix("Tests")) }
-}
