@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -52,6 +53,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Backends/XenServer", swiftSettings: strict),
         .target(
@@ -133,13 +135,19 @@ let package = Package(
         .executableTarget(
             name: "vizor",
             dependencies: [
-                "VizorTUI", "VizorModel",
+                "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
+                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "VizorBench",
-            dependencies: ["VizorTUI", "VizorModel"],
+            dependencies: [
+                "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
+                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                "LabXAPI", "LabCloudStack", "LabRazor",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/VizorBench", swiftSettings: strict),
 
         // MARK: Tests, one target per module plus end to end

@@ -19,6 +19,6 @@ struct Vizor: AsyncParsableCommand {
     )
 
     mutating func run() async throws {
-        print("dashboard not yet available")
+        try await Dashboard.run()
     }
 }

@@ -139,7 +139,7 @@ struct MediaCommand: AsyncParsableCommand {
             let manager = ExposureManager(configuration: locations.configuration())
             for line in await manager.recoverAtStartup() { logLine("recovery: \(line)") }
             let record = try await manager.expose(imageID: id, isoPath: path, job: job, smb: smb)
-            try printMediaJSON(record)
+            try printJSONLine(record)
             guard smb else { return }
             let stop = TerminationFlag()
             while !stop.isSet {
@@ -187,7 +187,7 @@ struct MediaCommand: AsyncParsableCommand {
             let manager = ExposureManager(configuration: locations.configuration())
             let records = await manager.list()
             if json {
-                try printMediaJSON(records)
+                try printJSONLine(records)
                 return
             }
             if records.isEmpty { print("nothing exposed") }
@@ -219,7 +219,7 @@ private func parseBind(_ text: String) throws -> (String, Int) {
     return (host.isEmpty ? "0.0.0.0" : host, port)
 }
 
-private func printMediaJSON<T: Encodable>(_ value: T) throws {
+private func printJSONLine<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

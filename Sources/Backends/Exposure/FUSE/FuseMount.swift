@@ -76,7 +76,16 @@ public final class FuseMount: @unchecked Sendable {
 
     /// `fusermount3 -u`, which also clears a mount whose daemon died.
     public static func detach(_ mountPoint: String) throws {
-        let result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
+        // A file under the mount may still be held for a moment by a process
+        // that inherited the descriptor across fork (a concurrent spawn), so
+        // "busy" is retried briefly before it is reported.
+        var result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
+        var attempts = 1
+        while result.status != 0 && isMounted(mountPoint) && attempts < 30 {
+            Thread.sleep(forTimeInterval: 0.1)
+            result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
+            attempts += 1
+        }
         if result.status != 0 && isMounted(mountPoint) {
             throw BackendError(.remoteFailure, backend: exposureBackendName,
                                message: "cannot unmount \(mountPoint): \(result.errorText)",

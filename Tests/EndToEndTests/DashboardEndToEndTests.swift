@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The built `vizor` binary in a real terminal (tmux), as an operator uses it.
+/// `swift build --build-tests` builds the binary these tests run.
+@Suite("Dashboard in tmux", .serialized)
+struct DashboardEndToEndTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = packageRoot.appendingPathComponent(".build/debug/vizor").path
+
+    private func launch(_ tmux: TmuxSession) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build first: swift build --build-tests")
+        try tmux.type("clear; '\(Self.binary)'; echo \"EXIT=$?\"")
+        try tmux.send("Enter")
+    }
+
+    /// The prompt is back, vizor is gone, and the tty is sane again.
+    private func expectShellRestored(_ tmux: TmuxSession, exit: String) throws {
+        let screen = try tmux.waitFor("EXIT=\(exit)")
+        #expect(!screen.contains("1 Catalog"), "the dashboard is gone from the screen")
+        #expect(screen.contains("E2E-READY$"), "the shell prompt is back")
+        #expect(try tmux.paneCommand() == "bash")
+        try tmux.type("stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon)' | sort | tr '\\n' ' '; echo END")
+        try tmux.send("Enter")
+        let after = try tmux.waitUntil("stty answered") { $0.components(separatedBy: "END").count > 2 }
+        #expect(after.contains("echo icanon END"), "echo and canonical mode restored:\n\(after)")
+    }
+
+    private func signalVizor(_ tmux: TmuxSession, _ signal: Int32) throws {
+        let children = try tmux.foregroundChildren()
+        try #require(children.count == 1, "vizor runs in the pane")
+        #expect(kill(children[0], signal) == 0)
+    }
+
+    @Test func operatorWalksThePanesAndQuits() throws {
+        let tmux = try TmuxSession(width: 100, height: 30)
+        try launch(tmux)
+        var screen = try tmux.waitFor("No media catalogued yet")
+        #expect(screen.contains("site lab"))
+        #expect(screen.contains("○ CloudStack"))
+
+        try tmux.send("2")
+        screen = try tmux.waitFor("No machines yet")
+        #expect(screen.contains(" 2 Machines "))
+
+        try tmux.send("/")
+        try tmux.type("build-7")
+        screen = try tmux.waitFor("/build-7")
+        #expect(screen.contains("Enter accept"))
+
+        try tmux.send("Escape")
+        screen = try tmux.waitUntil("the filter line closed") { !$0.contains("/build-7") && $0.contains("? help") }
+        #expect(screen.contains("No machines yet"))
+
+        try tmux.send("?")
+        screen = try tmux.waitFor("Keys: Machines")
+        #expect(screen.contains("Filter rows as you type"))
+        try tmux.send("Escape")
+        try tmux.waitUntil("help closed") { !$0.contains("Keys: Machines") && $0.contains("No machines yet") }
+
+        try tmux.type(":templates")
+        try tmux.waitFor(":templates")
+        try tmux.send("Enter")
+        try tmux.waitFor("No templates yet")
+
+        try tmux.send("q")
+        try expectShellRestored(tmux, exit: "0")
+    }
+
+    @Test func sigtermEndsCleanlyAndRestoresTheTerminal() throws {
+        let tmux = try TmuxSession(width: 100, height: 30)
+        try launch(tmux)
+        try tmux.waitFor("No media catalogued yet")
+        try signalVizor(tmux, SIGTERM)
+        try expectShellRestored(tmux, exit: "0")
+    }
+
+    @Test func crashSignalStillRestoresTheTerminal() throws {
+        let tmux = try TmuxSession(width: 100, height: 30, environment: ["SWIFT_BACKTRACE": "enable=no"])
+        try launch(tmux)
+        try tmux.waitFor("No media catalogued yet")
+        try signalVizor(tmux, SIGSEGV)
+        try expectShellRestored(tmux, exit: "139")
+    }
+
+    @Test func tooSmallTerminalSaysSoAndStillQuits() throws {
+        let tmux = try TmuxSession(width: 30, height: 8)
+        try launch(tmux)
+        let screen = try tmux.waitFor("too small")
+        #expect(screen.contains("30x8"))
+        try tmux.send("q")
+        try expectShellRestored(tmux, exit: "0")
+    }
+}

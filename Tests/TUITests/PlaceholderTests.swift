@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct TUITestsPlaceholder {
-    @Test func suiteIsWired() { #expect("TUITests".hasSuffix("Tests")) }
-}
