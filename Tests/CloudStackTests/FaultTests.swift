@@ -118,7 +118,8 @@ import Testing
             let hypervisor = lab.hypervisor(jobTimeout: .milliseconds(500))
             let started = ContinuousClock.now
             let error = await backendError { _ = try await hypervisor.createContainer(labSpec("endless", tags: ["vizor.job": "job-9"])) }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Bounded (a 500 ms job limit, then cleanup bookkeeping), never the job's hour.
+            #expect(ContinuousClock.now - started < .seconds(20))
             #expect(error?.kind == .timeout)
             let vm = try #require(await lab.cloud.virtualMachines().first)
             #expect(error?.message.contains(vm.id) == true, "the error names the VM")

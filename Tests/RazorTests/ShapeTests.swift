@@ -111,7 +111,8 @@ import VizorRazor
     }
 
     @Test func commandStatusShapesFinishedAndFailed() async throws {
-        try await withLab(backgroundDelay: 0.4) { lab in
+        // The command stays pending for 2 s, long enough to read it pending on a loaded machine.
+        try await withLab(backgroundDelay: 2.0) { lab in
             let raw = RawHTTP()
             let posted = try await raw.post(lab.baseURL + "/api/commands/create-repo",
                                             #"{"name":"bad","iso-url":"file:///nope.iso","task":"noop"}"#)
@@ -122,8 +123,12 @@ import VizorRazor
             #expect(keys(pending) == ["spec", "id", "name", "command", "params", "errors", "status", "submitted_at"])
             #expect(pending["name"] as? String == "1")
             #expect((pending["params"] as? [String: String]) == ["name": "bad", "iso_url": "file:///nope.iso", "task": "noop"])
-            try await Task.sleep(for: .milliseconds(500))
-            let failed = try await raw.get(commandURL).object
+            var failed = try await raw.get(commandURL).object
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ["pending", "running"].contains(failed["status"] as? String ?? "") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                failed = try await raw.get(commandURL).object
+            }
             #expect(keys(failed) == ["spec", "id", "name", "command", "params", "errors", "status", "submitted_at", "finished_at"])
             #expect(failed["status"] as? String == "failed")
             let errors = try #require(failed["errors"] as? [[String: String]])
