@@ -1,0 +1,23 @@
+import Testing
+
+@testable import VizorXenServer
+
+/// Inputs found by the libFuzzer target (scripts/fuzz.d/xenserver.sh) that
+/// crashed a codec once; each must now decode or fail as a value.
+@Suite struct CodecFuzzRegressionTests {
+    @Test func highSurrogateFollowedByANonLowSurrogateEscapeDoesNotTrap() throws {
+        // Found by the fuzzer: `\ud84d\u5e30` overflowed the surrogate arithmetic.
+        let value = try JSONRPCCodec.parse(Array(#"["\ud84d\u5e30", "\ud800\u0000x", "\udc00"]"#.utf8))
+        #expect(value == .array([.string("\u{FFFD}\u{5E30}"), .string("\u{FFFD}\u{0}x"), .string("\u{FFFD}")]))
+    }
+
+    @Test func aValidSurrogatePairStillDecodesToOneScalar() throws {
+        let value = try JSONRPCCodec.parse(Array(#""\ud83d\ude00""#.utf8))
+        #expect(value == .string("\u{1F600}"))
+    }
+
+    @Test func aHighSurrogateAtTheEndOfAStringBecomesAReplacementCharacter() throws {
+        let value = try JSONRPCCodec.parse(Array(#""a\ud83d""#.utf8))
+        #expect(value == .string("a\u{FFFD}"))
+    }
+}
