@@ -20,4 +20,21 @@ import Testing
         let value = try JSONRPCCodec.parse(Array(#""a\ud83d""#.utf8))
         #expect(value == .string("a\u{FFFD}"))
     }
+
+    @Test func deeplyNestedXMLRPCValuesAreRefusedInsteadOfOverflowingTheStack() {
+        // 100,000 nested arrays (2.3 MB) overflowed the stack of the recursive scanner.
+        let depth = 100_000
+        let body = "<methodResponse><params><param>" + String(repeating: "<value><array><data>", count: depth)
+            + String(repeating: "</data></array></value>", count: depth) + "</param></params></methodResponse>"
+        #expect(throws: XapiCodecError.self) { try XMLRPCCodec.decodeResponse(Array(body.utf8)) }
+    }
+
+    @Test func nestingUpToTheLimitStillDecodes() throws {
+        let depth = 500
+        let body = "<value>" + String(repeating: "<array><data><value>", count: depth) + "x"
+            + String(repeating: "</value></data></array>", count: depth) + "</value>"
+        var value = try XMLRPCCodec.decodeValueFragment(body)
+        for _ in 0..<depth { value = try #require(value.array?.first) }
+        #expect(value == .string("x"))
+    }
 }

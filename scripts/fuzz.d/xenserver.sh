@@ -60,4 +60,8 @@ cat > "$work/seeds/types.xml" <<'XML'
 </struct></value></member></struct></value></param></params></methodResponse>
 XML
 
+# Nesting past the scanner's depth limit (a stack overflow before the limit).
+python3 -c 'import sys; n=520; sys.stdout.write("<methodResponse><params><param>" + "<value><array><data>"*n + "</data></array></value>"*n + "</param></params></methodResponse>")' > "$work/seeds/deep.xml"
+python3 -c 'import sys; n=520; sys.stdout.write("{\"result\":" + "["*n + "]"*n + "}")' > "$work/seeds/deep.json"
+
 fuzz_run "$work/xen-fuzz" "$seconds" 65536 "$work/seeds"

@@ -116,6 +116,10 @@ struct XMLScanner {
     struct Tag { var name: String; var closing: Bool; var selfClosing: Bool }
     let b: [UInt8]
     var i = 0
+    /// Values open around the cursor; bounded so that nested arrays or
+    /// structs from a hostile peer cannot exhaust the stack.
+    var depth = 0
+    static let maximumDepth = 512
 
     init(_ bytes: [UInt8]) { b = bytes }
 
@@ -220,6 +224,9 @@ struct XMLScanner {
         let t = try nextTag()
         guard t.name == "value", !t.closing else { throw XapiCodecError("expected <value>, found <\(t.name)>") }
         if t.selfClosing { return .string("") }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw XapiCodecError("XML-RPC values nested too deeply") }
         return try valueBody()
     }
 
