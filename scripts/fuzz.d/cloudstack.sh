@@ -38,4 +38,7 @@ seed e432 06 01 fooBar '{"errorresponse":{"uuidList":[],"errorcode":432,"cserror
 seed gateway 08 02 listVirtualMachines '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>'
 seed numbers 00 00 getVMPassword '{"getvmpasswordresponse":{"password":{"encryptedpassword":"aGVsbG8="},"n":-9223372036854775808,"d":1.5e300,"b":"true","e":null}}'
 
+# Nesting far past any JSON parser's limit: refused, never a stack overflow.
+seed deep 00 00 listZones "$(python3 -c 'print("{\"listzonesresponse\":" + "["*30000 + "]"*30000 + "}", end="")')"
+
 fuzz_run "$work/cloudstack-fuzz" "$seconds" 65536 "$work/seeds"

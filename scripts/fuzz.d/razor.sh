@@ -40,4 +40,7 @@ seed e422 0b '{"error":"invalid value","details":"enabled should be a boolean, b
 seed e500 0c '<html><body><h1>Internal Server Error</h1></body></html>'
 seed numbers 00 '{"items":[1,-1.5,1e300,9223372036854775807,-9223372036854775808,true,null,"\u00e9\ud83d\ude00"],"total":"8"}'
 
+# Nesting far past any JSON parser's limit: refused, never a stack overflow.
+seed deep 00 "$(python3 -c 'print("{\"items\":" + "["*30000 + "]"*30000 + "}", end="")')"
+
 fuzz_run "$work/razor-fuzz" "$seconds" 65536 "$work/seeds"
