@@ -37,4 +37,15 @@ import Testing
         for _ in 0..<depth { value = try #require(value.array?.first) }
         #expect(value == .string("x"))
     }
+
+    @Test func entitiesFollowedByCombiningMarksDecode() throws {
+        // Found by the fuzzer: `;` + U+035B is one Character, so the entity was
+        // not found where it ended and the whole response was refused.
+        let name = "&\u{301}<\u{338}>\u{35B} a\u{301}"
+        var xml = ""
+        XMLRPCCodec.appendValue(.string(name), to: &xml)
+        #expect(xml.contains("&amp;\u{301}&lt;\u{338}&gt;\u{35B}"))
+        #expect(try XMLRPCCodec.decodeValueFragment(xml) == .string(name))
+        #expect(try XMLRPCCodec.decodeValueFragment("<value>&#x41;\u{301}&#65;</value>") == .string("A\u{301}A"))
+    }
 }

@@ -21,12 +21,13 @@ fuzz_run() {
   mkdir -p "$work/corpus"
   echo "fuzz: running $name for ${seconds}s ($(ls "$seeds" | wc -l) seeds)"
   set +e
-  "$exe" "$work/corpus" "$seeds" -max_total_time="$seconds" -max_len="$maxlen" -timeout=10 \
+  # Swift's own backtracer would run under ASan and bury the message.
+  SWIFT_BACKTRACE=enable=no "$exe" "$work/corpus" "$seeds" -max_total_time="$seconds" -max_len="$maxlen" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" > "$work/fuzz.log" 2>&1
   status=$?
   set -e
   if [ "$status" -ne 0 ]; then
-    tail -n 60 "$work/fuzz.log"
+    grep -E -m 5 -A 12 'Fatal error|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY' "$work/fuzz.log" | cut -c1-600 | head -n 80
     local a
     for a in "$work"/crash-* "$work"/timeout-* "$work"/oom-* "$work"/leak-*; do
       [ -e "$a" ] && { echo "fuzz: reproducer $(basename "$a") (base64):"; base64 -w0 "$a" | head -c 4000; echo; }
