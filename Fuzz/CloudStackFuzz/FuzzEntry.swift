@@ -6,7 +6,8 @@ import Foundation
 /// sees arbitrary bodies for arbitrary commands. Properties: an answer is
 /// accepted only with status 200, a JSON type and the single key
 /// `<command>response`; every refusal is a readable `BackendError` that
-/// carries CloudStack's errorcode when the body had one.
+/// carries CloudStack's errorcode when the body had one; the async job
+/// reader agrees with `jobstatus`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func cloudStackFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -32,6 +33,7 @@ public func cloudStackFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         }
         if inner["errorcode"]?.int != nil { violated("accepted an answer with an errorcode", command, body) }
         walk(inner, depth: 0)
+        checkJob(inner, command, body)
     } catch let error as BackendError {
         if error.backend != cloudstackBackendName || error.message.isEmpty {
             violated("unreadable error \(error)", command, body)
@@ -43,7 +45,32 @@ public func cloudStackFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     } catch {
         violated("threw a non-BackendError \(error)", command, body)
     }
+    // The job reader on the body itself and on its members, envelope or not.
+    if let decoded {
+        checkJob(decoded, command, body)
+        for (_, member) in decoded.object ?? [:] { checkJob(member, command, body) }
+    }
     return 0
+}
+
+/// `queryAsyncJobResult`: running only for jobstatus 0, a result only for a
+/// successful 1, every other answer a readable error naming the job.
+func checkJob(_ job: CSValue, _ command: String, _ body: Data) {
+    let ticket = CloudStackJobTicket(command: command, jobID: "9a1b2c3d", entityID: "d6a1")
+    let status = job["jobstatus"]?.int
+    do {
+        let outcome = try AsyncJobResult.outcome(of: job, ticket: ticket)
+        if outcome == nil && status != 0 { violated("job with status \(String(describing: status)) still running", command, body) }
+        if outcome != nil && (status != 1 || (job["jobresultcode"]?.int ?? 0) != 0) {
+            violated("job with status \(String(describing: status)) succeeded", command, body)
+        }
+    } catch let error as BackendError {
+        if error.backend != cloudstackBackendName || !error.message.contains(ticket.jobID) || status == 0 {
+            violated("job error \(error) for status \(String(describing: status))", command, body)
+        }
+    } catch {
+        violated("job reader threw a non-BackendError \(error)", command, body)
+    }
 }
 
 /// Every accessor on every node of the tree.
