@@ -2,51 +2,6 @@ import AsyncHTTPClient
 import BackendKit
 import Foundation
 
-/// The name this backend uses in its errors and logs.
-public let razorBackendName = "razor"
-
-/// What `GET /api` advertises: Razor clients find every URL here, by name.
-public struct RazorAPI: Sendable, Equatable {
-    public struct Collection: Sendable, Equatable {
-        public var name: String
-        public var url: String
-        /// Query parameters the collection takes (`depth`, and `start`/`limit` where the server pages).
-        public var params: [String]
-    }
-
-    public var collections: [String: Collection]
-    /// Command name to the URL to POST to.
-    public var commands: [String: String]
-    public var serverVersion: String
-}
-
-/// One page of a collection.
-public struct RazorPage: Sendable, Equatable {
-    public var items: [RazorJSON]
-    /// The count before paging, when the server sends it (every collection but tasks).
-    public var total: Int?
-}
-
-/// What a command's 202 said and where its status lives.
-public struct RazorCommandReceipt: Sendable, Equatable {
-    public var name: String
-    /// The 202 body: a reference (`spec`, `id`, `name`) or `{result}`, plus `command`.
-    public var response: RazorJSON
-    public var commandURL: String
-    /// The name in a reference answer (e.g. the node name of register-node).
-    public var objectName: String? { response["name"]?.string }
-    public var result: String? { response["result"]?.string }
-}
-
-/// A command record from `/api/collections/commands/<id>`.
-public struct RazorCommandStatus: Sendable, Equatable {
-    public var id: String
-    public var command: String
-    /// pending, running, finished or failed.
-    public var status: String
-    public var errors: [String]
-}
-
 /// Client for Razor's `/api`: discovery, collections with paging, commands
 /// followed to `finished` or `failed`. An actor so the discovery document is
 /// fetched once and shared.
@@ -85,23 +40,7 @@ public actor RazorClient {
     public func discover(refresh: Bool = false) async throws -> RazorAPI {
         if let api, !refresh { return api }
         let document = try await transport.get(configuration.apiURL.absoluteString)
-        guard let collectionList = document["collections"]?.array, let commandList = document["commands"]?.array else {
-            throw BackendError(.protocolViolation, backend: razorBackendName,
-                               message: "\(configuration.apiURL) is not a Razor API entry point (no collections or commands)",
-                               hint: "the URL must end in /api")
-        }
-        var collections: [String: RazorAPI.Collection] = [:]
-        for entry in collectionList {
-            guard let name = entry["name"]?.string, let url = entry["id"]?.string else { continue }
-            collections[name] = .init(name: name, url: url, params: entry["params"]?.object.map { Array($0.keys).sorted() } ?? [])
-        }
-        var commands: [String: String] = [:]
-        for entry in commandList {
-            guard let name = entry["name"]?.string, let url = entry["id"]?.string else { continue }
-            commands[name] = url
-        }
-        let discovered = RazorAPI(collections: collections, commands: commands,
-                                  serverVersion: document["version"]?["server"]?.string ?? "unknown")
+        let discovered = try RazorDecoding.api(document, apiURL: configuration.apiURL)
         api = discovered
         return discovered
     }
@@ -132,10 +71,7 @@ public actor RazorClient {
         if info.params.contains("limit"), let limit { query.append("limit=\(limit)") }
         let url = info.url + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let document = try await transport.get(url)
-        guard let items = document["items"]?.array else {
-            throw BackendError(.protocolViolation, backend: razorBackendName, message: "\(url) answered a list without items")
-        }
-        return RazorPage(items: items, total: document["total"]?.int)
+        return try RazorDecoding.page(document, url: url)
     }
 
     /// Every item, following `start`/`limit` pages where the server pages.
@@ -173,24 +109,13 @@ public actor RazorClient {
                                hint: "Vizor needs razor-server 1.9 or later")
         }
         let response = try await transport.post(url, body)
-        guard let commandURL = response["command"]?.string else {
-            throw BackendError(.protocolViolation, backend: razorBackendName,
-                               message: "Razor accepted \(command) but gave no command URL to follow")
-        }
-        return RazorCommandReceipt(name: command, response: response, commandURL: commandURL)
+        return try RazorDecoding.receipt(response, command: command)
     }
 
     /// Reads a command record.
     public func status(of commandURL: String) async throws -> RazorCommandStatus {
         let record = try await transport.get(commandURL)
-        guard let status = record["status"]?.string else {
-            throw BackendError(.protocolViolation, backend: razorBackendName, message: "\(commandURL) has no status")
-        }
-        let errors = (record["errors"]?.array ?? []).map { error in
-            [error["exception"]?.string, error["message"]?.string].compactMap { $0 }.joined(separator: ": ")
-        }
-        return RazorCommandStatus(id: record["name"]?.text ?? commandURL, command: record["command"]?.string ?? "",
-                                  status: status, errors: errors)
+        return try RazorDecoding.commandStatus(record, commandURL: commandURL)
     }
 
     /// Polls the command until `finished` (returned) or `failed` (thrown),

@@ -43,7 +43,7 @@ extension RazorClient {
             if seen > 0, let mark = logMarks[node], mark.seen == seen, page.last?.encoded() != mark.fingerprint { continue }
             let newOnes = Array(page.prefix(fresh))
             if let newest = newOnes.first { logMarks[node] = (total, newest.encoded()) }
-            return (try newOnes.reversed().map(Self.entry), NodeLogCursor(seen: total))
+            return (try newOnes.reversed().map(RazorDecoding.logEntry), NodeLogCursor(seen: total))
         }
         throw BackendError(.remoteFailure, backend: razorBackendName,
                            message: "the log of \(node) kept changing while it was read", hint: "it is read again on the next poll")
@@ -51,33 +51,6 @@ extension RazorClient {
 
     private func logItems(_ url: String, start: Int, limit: Int) async throws -> [RazorJSON] {
         let document = try await transport.get("\(url)?start=\(start)&limit=\(limit)")
-        guard let items = document["items"]?.array else {
-            throw BackendError(.protocolViolation, backend: razorBackendName, message: "\(url) answered a log without items")
-        }
-        return items
-    }
-
-    /// One wire entry as a `NodeLogEntry`: entries from `/svc/log` carry only
-    /// `msg` (event "log"); check-in answers carry `action` (event "action").
-    static func entry(_ item: RazorJSON) throws -> NodeLogEntry {
-        guard let object = item.object, let stamp = object["timestamp"]?.string, let date = parseTime(stamp) else {
-            throw BackendError(.protocolViolation, backend: razorBackendName, message: "a node log entry has no valid timestamp")
-        }
-        let event = object["event"]?.string ?? (object["action"] != nil ? "action" : "log")
-        var fields: [String: String] = [:]
-        for (key, value) in object where !["timestamp", "severity", "event", "msg"].contains(key) {
-            fields[key] = value.text
-        }
-        return NodeLogEntry(timestamp: date, severity: object["severity"]?.string ?? "info", event: event,
-                            message: object["msg"]?.text ?? "", fields: fields)
-    }
-
-    /// ISO 8601 as Ruby's `xmlschema` writes it (`+00:00` or `Z`).
-    static func parseTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        return try RazorDecoding.items(document, url: url, what: "a log")
     }
 }

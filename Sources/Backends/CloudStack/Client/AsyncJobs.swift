@@ -1,21 +1,6 @@
 import BackendKit
 import Foundation
 
-/// What an async command answered at once: its job, and for the "async
-/// create" commands (deployVirtualMachine, createTemplate) the id of the
-/// entity that exists already. Journal the entity id before waiting, so a
-/// timeout or a crash never leaves an object nobody knows about.
-public struct CloudStackJobTicket: Sendable, Equatable {
-    public var command: String
-    public var jobID: String
-    public var entityID: String?
-    public init(command: String, jobID: String, entityID: String?) {
-        self.command = command
-        self.jobID = jobID
-        self.entityID = entityID
-    }
-}
-
 extension CloudStackClient {
     /// Sends an async command and returns its ticket without waiting.
     public func submit(_ command: String, _ parameters: [String: String] = [:]) async throws -> CloudStackJobTicket {
@@ -42,20 +27,20 @@ extension CloudStackClient {
             do {
                 let job = try await call("queryAsyncJobResult", ["jobid": ticket.jobID])
                 errorsInARow = 0
-                if let outcome = try Self.outcome(of: job, ticket: ticket) { return outcome }
+                if let outcome = try AsyncJobResult.outcome(of: job, ticket: ticket) { return outcome }
             } catch let error as BackendError where error.isTransient {
                 errorsInARow += 1
                 if errorsInARow > configuration.jobs.maxConsecutiveErrors { throw error }
             }
             let now = clock.now
-            if now >= deadline { throw Self.timeoutError(ticket, limit: limit) }
+            if now >= deadline { throw AsyncJobResult.timeoutError(ticket, limit: limit) }
             let jitter = Double.random(in: 0.9...1.1)
             let pause = min(interval * jitter, deadline - now)
             do {
                 try await Task.sleep(for: pause)
             } catch {
                 throw BackendError(.cancelled, backend: cloudstackBackendName,
-                                   message: "stopped waiting for \(ticket.command) job \(ticket.jobID)\(Self.entityText(ticket))")
+                                   message: "stopped waiting for \(ticket.command) job \(ticket.jobID)\(AsyncJobResult.entityText(ticket))")
             }
             interval = min(interval * configuration.jobs.multiplier, configuration.jobs.maxInterval)
         }
@@ -68,43 +53,6 @@ extension CloudStackClient {
 
     /// `nil` while the job runs; the result when it succeeded; throws when it failed.
     static func outcome(of job: CSValue, ticket: CloudStackJobTicket) throws -> CSValue? {
-        guard let status = job["jobstatus"]?.int else {
-            throw BackendError(.protocolViolation, backend: cloudstackBackendName,
-                               message: "queryAsyncJobResult for job \(ticket.jobID) has no jobstatus")
-        }
-        switch status {
-        case 0:
-            return nil
-        case 1:
-            let code = job["jobresultcode"]?.int ?? 0
-            if code != 0 { throw failure(job, ticket: ticket) }
-            return job["jobresult"] ?? .object([:])
-        case 3:
-            throw BackendError(.cancelled, backend: cloudstackBackendName,
-                               message: "\(ticket.command) job \(ticket.jobID) was cancelled by the server\(entityText(ticket))",
-                               hint: "the server cancels jobs that block others for too long; try again")
-        default:
-            throw failure(job, ticket: ticket)
-        }
-    }
-
-    static func failure(_ job: CSValue, ticket: CloudStackJobTicket) -> BackendError {
-        let result = job["jobresult"]
-        let code = result?["errorcode"]?.int ?? job["jobresultcode"]?.int ?? 530
-        let text = result?["errortext"]?.string ?? result?.string ?? "the job failed without an error text"
-        var error = CloudStackEnvelope.apiError(command: ticket.command, code: Int(code), csCode: result?["cserrorcode"]?.int,
-                                                text: text)
-        error.message = "\(ticket.command) job \(ticket.jobID) failed: \(text)\(entityText(ticket))"
-        return error
-    }
-
-    static func timeoutError(_ ticket: CloudStackJobTicket, limit: Duration) -> BackendError {
-        BackendError(.timeout, backend: cloudstackBackendName,
-                     message: "\(ticket.command) job \(ticket.jobID) did not finish within \(Int(limit.seconds.rounded())) s\(entityText(ticket))",
-                     hint: "the job may still finish on the server; check it with queryAsyncJobResult, or raise the job timeout")
-    }
-
-    static func entityText(_ ticket: CloudStackJobTicket) -> String {
-        ticket.entityID.map { " (object \($0))" } ?? ""
+        try AsyncJobResult.outcome(of: job, ticket: ticket)
     }
 }

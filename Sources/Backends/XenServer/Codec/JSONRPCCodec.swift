@@ -198,6 +198,15 @@ struct JSONScanner {
         return v
     }
 
+    /// The low surrogate escape (`\\uDC00`-`\\uDFFF`) at the cursor, consumed; nil (nothing consumed) otherwise.
+    mutating func lowSurrogate() -> UInt32? {
+        guard i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
+              let low = UInt32(String(decoding: b[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16),
+              low >= 0xDC00 && low < 0xE000 else { return nil }
+        i += 6
+        return low
+    }
+
     mutating func string() throws -> String {
         i += 1
         var bytes: [UInt8] = []
@@ -217,9 +226,10 @@ struct JSONScanner {
             case UInt8(ascii: "f"): bytes.append(0x0C)
             case UInt8(ascii: "u"):
                 var code = try hex4()
-                if code >= 0xD800 && code < 0xDC00, literal("\\u") {
-                    let low = try hex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low &- 0xDC00)
+                // A high surrogate pairs only with a following low one; a lone
+                // half becomes U+FFFD and the next escape is read on its own.
+                if code >= 0xD800 && code < 0xDC00, let low = lowSurrogate() {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
                 bytes.append(contentsOf: Array(String(scalar).utf8))

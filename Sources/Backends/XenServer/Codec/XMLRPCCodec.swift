@@ -116,6 +116,10 @@ struct XMLScanner {
     struct Tag { var name: String; var closing: Bool; var selfClosing: Bool }
     let b: [UInt8]
     var i = 0
+    /// Values open around the cursor; bounded so that nested arrays or
+    /// structs from a hostile peer cannot exhaust the stack.
+    var depth = 0
+    static let maximumDepth = 512
 
     init(_ bytes: [UInt8]) { b = bytes }
 
@@ -189,30 +193,32 @@ struct XMLScanner {
         return hasEntity ? try Self.unescape(raw) : raw
     }
 
+    /// Entities decoded scalar by scalar: searched as Characters, a `;` or
+    /// `&` followed by a combining mark would fuse with it and be missed.
     static func unescape(_ s: String) throws -> String {
-        var out = ""
-        var rest = Substring(s)
-        while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
-            guard let semi = rest[amp...].firstIndex(of: ";") else { throw XapiCodecError("bad entity in \(s.prefix(40))") }
-            let name = rest[rest.index(after: amp)..<semi]
+        let scalars = Array(s.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var k = 0
+        while k < scalars.count {
+            guard scalars[k] == "&" else { out.append(scalars[k]); k += 1; continue }
+            guard let semi = scalars[k...].firstIndex(of: ";") else { throw XapiCodecError("bad entity in \(s.prefix(40))") }
+            let name = String(String.UnicodeScalarView(scalars[(k + 1)..<semi]))
             switch name {
-            case "lt": out += "<"
-            case "gt": out += ">"
-            case "amp": out += "&"
-            case "quot": out += "\""
-            case "apos": out += "'"
+            case "lt": out.append("<")
+            case "gt": out.append(">")
+            case "amp": out.append("&")
+            case "quot": out.append("\"")
+            case "apos": out.append("'")
             default:
                 var code: UInt32?
                 if name.hasPrefix("#x") || name.hasPrefix("#X") { code = UInt32(name.dropFirst(2), radix: 16) }
                 else if name.hasPrefix("#") { code = UInt32(name.dropFirst()) }
                 guard let c = code, let scalar = Unicode.Scalar(c) else { throw XapiCodecError("unknown entity &\(name);") }
-                out.unicodeScalars.append(scalar)
+                out.append(scalar)
             }
-            rest = rest[rest.index(after: semi)...]
+            k = semi + 1
         }
-        out += rest
-        return out
+        return String(out)
     }
 
     /// Parses one `<value>…</value>` (the opening tag not yet consumed).
@@ -220,6 +226,9 @@ struct XMLScanner {
         let t = try nextTag()
         guard t.name == "value", !t.closing else { throw XapiCodecError("expected <value>, found <\(t.name)>") }
         if t.selfClosing { return .string("") }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw XapiCodecError("XML-RPC values nested too deeply") }
         return try valueBody()
     }
 
