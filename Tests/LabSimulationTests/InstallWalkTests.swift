@@ -21,6 +21,8 @@ struct InstallWalkTests {
             try await world.waitForStage(node, "guest-tools_begins")
             #expect(await world.xenView(created.machineID)?.pvDriversVersion == nil, "no guest agent before the tools are installed")
             try await world.wait("power-off") { await world.xenView(created.machineID)?.powerState == "Halted" }
+            // The recorder samples on its own schedule: let it see the power-off too.
+            try await world.wait("recorder saw power-off") { await recorder.transitions.last?.hasPrefix("Halted/") == true }
             await recorder.stop()
 
             #expect(try await world.stages(node) == Self.expectedStages)
@@ -63,6 +65,8 @@ struct InstallWalkTests {
             try await world.cs.start(machineID: created.machineID)
             try await world.swapToToolsAfterFirstBoot(world.cs, machine: created.machineID, node: node)
             try await world.wait("power-off") { await world.csView(created.machineID)?.state == "Stopped" }
+            // The recorder samples on its own schedule: let it see the power-off too.
+            try await world.wait("recorder saw power-off") { await recorder.transitions.last?.hasPrefix("Stopped/") == true }
             await recorder.stop()
             #expect(try await world.stages(node) == Self.expectedStages)
             let log = try await world.log(node)
