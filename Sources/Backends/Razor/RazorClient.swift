@@ -85,6 +85,13 @@ public actor RazorClient {
         if ownsHTTPClient { try? await transport.http.shutdown() }
     }
 
+    /// A client dropped without `shutdown()` still releases its own HTTP client.
+    deinit {
+        guard ownsHTTPClient else { return }
+        let http = transport.http
+        http.shutdown { _ in }
+    }
+
     // MARK: Discovery
 
     /// `GET /api`, cached; `refresh` fetches it again.

@@ -61,6 +61,7 @@ public final class LabRazorServer: LabServer {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let base = "\(tls == nil ? "http" : "https")://\(hostPart):\(boundPort)"
         await state.setFallbackHost("\(hostPart):\(boundPort)")
+        await state.setScheme(tls == nil ? "http" : "https")
         var credentials: [String: String] = [:]
         if let auth {
             credentials["username"] = auth.username
