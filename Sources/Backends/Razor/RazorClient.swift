@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BackendKit
 import Foundation
+import NIOSSL
 
 /// Client for Razor's `/api`: discovery, collections with paging, commands
 /// followed to `finished` or `failed`. An actor so the discovery document is
@@ -18,20 +19,32 @@ public actor RazorClient {
         let http: HTTPClient
         switch configuration.tls {
         case .system:
-            http = HTTPClient.shared
+            http = RazorHTTP.system
             ownsHTTPClient = false
         case .insecure:
-            var config = HTTPClient.Configuration(certificateVerification: .none)
-            config.redirectConfiguration = .follow(max: 5, allowCycles: false)
-            http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            http = RazorHTTP.makeClient(tls: tls)
+            ownsHTTPClient = true
+        case .caBundle(let path):
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(path)
+            http = RazorHTTP.makeClient(tls: tls)
             ownsHTTPClient = true
         }
         transport = RazorTransport(configuration: configuration, http: http)
     }
 
-    /// Releases the HTTP client when this client made its own (insecure TLS).
+    /// Releases the HTTP client when this client made its own (insecure TLS or a CA bundle).
     public func shutdown() async {
         if ownsHTTPClient { try? await transport.http.shutdown() }
+    }
+
+    /// A client dropped without `shutdown()` still releases its own HTTP client.
+    deinit {
+        guard ownsHTTPClient else { return }
+        let http = transport.http
+        http.shutdown { _ in }
     }
 
     // MARK: Discovery

@@ -8,6 +8,9 @@ public struct RazorConfiguration: Sendable, Equatable {
         case system
         /// No verification at all (razor-client `-k`); for lab or self-signed setups only.
         case insecure
+        /// Only the CA certificates in this PEM file (a site's private CA),
+        /// with host name verification, instead of the system store.
+        case caBundle(path: String)
     }
 
     /// The entry point, e.g. `https://razor.example.com:8151/api`: the only

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BackendKit
 import Foundation
 import NIOCore
+import NIOSSL
 
 /// One HTTP exchange with Razor's `/api`, with Basic auth, a deadline, and
 /// every failure turned into a `BackendError` an operator can act on.
@@ -48,6 +49,7 @@ struct RazorTransport: Sendable {
         } catch let error as HTTPClientError {
             throw RazorErrors.forTransport(error, method: method, url: url, timeout: configuration.requestTimeout)
         } catch {
+            if let tlsError = RazorErrors.forTLS(error, url: url, trust: configuration.tls) { throw tlsError }
             throw BackendError(.unreachable, backend: razorBackendName,
                                message: "\(method) \(url) failed: \(error)",
                                hint: "check that the Razor server is running and reachable from this host")
@@ -57,6 +59,21 @@ struct RazorTransport: Sendable {
 
 /// Transport failures, mapped to operator messages (HTTP statuses: RazorErrors.swift).
 extension RazorErrors {
+    /// A failed TLS handshake, named as such: which URL, and how to make it trusted.
+    static func forTLS(_ error: any Error, url: String, trust: RazorConfiguration.TLSTrust) -> BackendError? {
+        let text = String(describing: error)
+        guard error is NIOSSLError || error is BoringSSLError || text.contains("certificate") || text.contains("SSL") else { return nil }
+        let hint: String
+        switch trust {
+        case .system: hint = "the server's certificate is not signed by a CA this host trusts; set the site's Razor CA bundle to the CA that signed it"
+        case .caBundle(let path): hint = "the server's certificate is not signed by a CA in \(path), or its name does not match the URL"
+        case .insecure: hint = "check that the server speaks TLS on this port"
+        }
+        return BackendError(.unreachable, backend: razorBackendName,
+                            message: "TLS handshake with Razor at \(url) failed: the certificate was not accepted (\(text))",
+                            hint: hint)
+    }
+
     static func forTransport(_ error: HTTPClientError, method: String, url: String, timeout: Duration) -> BackendError {
         if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return BackendError(.timeout, backend: razorBackendName,

@@ -17,7 +17,7 @@ public final class CloudStackClient: Sendable {
     private let http: HTTPClient
     private let counter = RequestCounter()
 
-    public init(configuration: CloudStackConfiguration, httpClient: HTTPClient = .shared) {
+    public init(configuration: CloudStackConfiguration, httpClient: HTTPClient = CloudStackHTTP.failFast) {
         self.configuration = configuration
         self.signer = CloudStackSigner(secretKey: configuration.secretKey)
         self.http = httpClient

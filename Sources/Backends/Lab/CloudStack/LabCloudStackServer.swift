@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The lab's CloudStack server name, as printed by `vizor lab serve`.
 public let labCloudStackName = "cloudstack"
@@ -14,12 +15,12 @@ public final class LabCloudStackServer: LabServer {
     public let endpoint: LabEndpoint
     /// The cloud behind the endpoint.
     public let cloud: LabCloudStack
-    private let task: Task<Void, any Error>
+    private let running: LabServing
 
-    private init(endpoint: LabEndpoint, cloud: LabCloudStack, task: Task<Void, any Error>) {
+    private init(endpoint: LabEndpoint, cloud: LabCloudStack, running: LabServing) {
         self.endpoint = endpoint
         self.cloud = cloud
-        self.task = task
+        self.running = running
     }
 
     /// Starts a server on `host`; `port` 0 lets the kernel choose.
@@ -33,7 +34,11 @@ public final class LabCloudStackServer: LabServer {
                 body = String(buffer: buffer)
             }
             let answer = await cloud.handle(query: request.uri.query, formBody: body)
-            if answer.delay > .zero { try? await Task.sleep(for: answer.delay) }
+            if answer.delay > .zero {
+                // A stall ends early when the server stops, so stopping is prompt.
+                let delay = answer.delay
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
             var headers = HTTPFields()
             headers[.contentType] = answer.contentType
             return Response(status: .init(code: answer.status), headers: headers,
@@ -50,16 +55,11 @@ public final class LabCloudStackServer: LabServer {
                                   portContinuation.yield(channel.localAddress?.port ?? 0)
                                   portContinuation.finish()
                               }, logger: logger)
-        let task = Task {
-            do { try await app.run() } catch {
-                portContinuation.finish()
-                throw error
-            }
-        }
+        let running = LabServing(app, logger: logger, onExit: { portContinuation.finish() })
         var boundPort: Int?
         for await value in portStream { boundPort = value; break }
         guard let boundPort, boundPort > 0 else {
-            task.cancel()
+            await running.stop()
             throw BackendError(.unreachable, backend: labCloudStackName, message: "the lab CloudStack could not listen on \(host):\(port)")
         }
         let admin = cloud.admin, user = cloud.user
@@ -67,11 +67,11 @@ public final class LabCloudStackServer: LabServer {
             "adminApiKey": admin.apiKey, "adminSecretKey": admin.secretKey,
             "userApiKey": user.apiKey, "userSecretKey": user.secretKey,
         ])
-        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, task: task)
+        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, running: running)
     }
 
+    /// Graceful: see `LabServing` for why the server is never stopped by cancellation.
     public func stop() async {
-        task.cancel()
-        _ = try? await task.value
+        await running.stop()
     }
 }

@@ -1,8 +1,12 @@
 import BackendKit
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
+import ServiceLifecycle
 
 /// The lab's Razor server name, as printed by `vizor lab serve`.
 public let labRazorName = "razor"
@@ -16,13 +20,13 @@ public final class LabRazorServer: LabServer {
     /// Base URL (`http://127.0.0.1:<port>`); `/api` hangs below it.
     public let baseURL: String
     let state: LabRazorState
-    private let task: Task<Void, Never>
+    private let running: LabServing
 
-    private init(endpoint: LabEndpoint, baseURL: String, state: LabRazorState, task: Task<Void, Never>) {
+    private init(endpoint: LabEndpoint, baseURL: String, state: LabRazorState, running: LabServing) {
         self.endpoint = endpoint
         self.baseURL = baseURL
         self.state = state
-        self.task = task
+        self.running = running
     }
 
     /// Starts the server on `host:port` (port 0: the kernel picks one).
@@ -30,40 +34,41 @@ public final class LabRazorServer: LabServer {
     ///   - auth: when set, `/api` requires these Basic credentials (razor
     ///     `auth.enabled` with a Shiro user); `/svc` never does.
     ///   - backgroundDelay: how long create-repo stays pending/running before it finishes.
+    ///   - tls: when set, the server speaks HTTPS only (razor-server behind
+    ///     TorqueBox/Puma with `ssl` on port 8151), with this certificate.
     public static func start(host: String = "127.0.0.1", port: Int = 0, auth: LabRazorAuth? = nil,
-                             backgroundDelay: TimeInterval = 0.2) async throws -> LabRazorServer {
+                             backgroundDelay: TimeInterval = 0.2, tls: LabRazorTLS? = nil) async throws -> LabRazorServer {
         let state = LabRazorState(auth: auth, backgroundDelay: backgroundDelay)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let responder = LabRazorResponder(state: state)
         var logger = Logger(label: "vizor.lab.razor")
         logger.logLevel = .critical
-        let app = Application(responder: responder,
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.serverConfiguration()) } ?? .http1()
+        let app = Application(responder: responder, server: server,
                               configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
                               onServerRunning: { channel in
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               },
                               logger: logger)
-        let task = Task {
-            do { try await app.runService(gracefulShutdownSignals: []) } catch {}
-            continuation.finish()
-        }
+        let running = LabServing(app, logger: logger, onExit: { continuation.finish() })
         var boundPort: Int?
         for await value in ports { boundPort = value }
         guard let boundPort, boundPort > 0 else {
-            task.cancel()
+            await running.stop()
             throw BackendError(.unreachable, backend: "lab-razor", message: "could not listen on \(host):\(port)")
         }
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        let base = "http://\(hostPart):\(boundPort)"
+        let base = "\(tls == nil ? "http" : "https")://\(hostPart):\(boundPort)"
         await state.setFallbackHost("\(hostPart):\(boundPort)")
+        await state.setScheme(tls == nil ? "http" : "https")
         var credentials: [String: String] = [:]
         if let auth {
             credentials["username"] = auth.username
             credentials["password"] = auth.password
         }
         let endpoint = LabEndpoint(name: labRazorName, url: base + "/api", credentials: credentials)
-        return LabRazorServer(endpoint: endpoint, baseURL: base, state: state, task: task)
+        return LabRazorServer(endpoint: endpoint, baseURL: base, state: state, running: running)
     }
 
     /// The lab suite's starter: auth on, with a fresh random password.
@@ -72,9 +77,9 @@ public final class LabRazorServer: LabServer {
         return try await start(host: host, auth: LabRazorAuth(username: "vizor", password: String(password)))
     }
 
+    /// Graceful: see `LabServing` for why the server is never stopped by cancellation.
     public func stop() async {
-        task.cancel()
-        await task.value
+        await running.stop()
     }
 
     // MARK: Simulation hooks (the lab's install simulation drives these)
@@ -126,7 +131,8 @@ struct LabRazorResponder: HTTPResponder {
         case .serverError(let status)?:
             return Self.response(LabHTTPResponse.text(status, "Internal Server Error"))
         case .delay(let seconds)?:
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            // Cut short when the server stops, so stopping is prompt.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
         case .malformedJSON?:
             return Self.response(LabHTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
                                                  body: Array("{\"spec\":\"http://api.puppetlabs.com/razor/v1/coll".utf8)))

@@ -65,6 +65,8 @@ actor LabRazorState {
     var faults: [(prefix: String, fault: LabRazorFault)] = []
     /// Host:port to use when a request carries no Host header.
     var fallbackHost = "127.0.0.1"
+    /// `https` when the server speaks TLS: the scheme of every URL it hands out.
+    var scheme = "http"
 
     var repos: [LabRepo] = []
     var tasks: [LabTask] = LabBuiltinTasks.all
@@ -91,7 +93,7 @@ actor LabRazorState {
         advanceBackgroundWork()
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: true)
             .map { String($0).removingPercentEncoding ?? String($0) }
-        let base = "http://" + (request.headers["host"] ?? fallbackHost)
+        let base = scheme + "://" + (request.headers["host"] ?? fallbackHost)
         guard let first = segments.first else { return .text(404, "<h1>Not Found</h1>", contentType: "text/html") }
         do {
             if first == "api" {
@@ -231,6 +233,7 @@ actor LabRazorState {
     func setHoldBackgroundWork(_ hold: Bool) { holdBackgroundWork = hold }
     func setBackgroundDelay(_ delay: TimeInterval) { backgroundDelay = delay }
     func setFallbackHost(_ host: String) { fallbackHost = host }
+    func setScheme(_ value: String) { scheme = value }
 
     private func bootstrapScript(nicMax: Int, base: String) -> String {
         let svcBase = base.replacingOccurrences(of: "https://", with: "http://")

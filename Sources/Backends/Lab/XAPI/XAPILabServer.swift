@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The lab XAPI server on loopback: both wire protocols over the stateful
 /// `XAPILab` pool. `POST /` and `/RPC2` (and any other path, as xapi's
@@ -12,13 +13,13 @@ public final class XAPILabServer: LabServer {
     /// The pool behind the server: state, and the hooks the install simulation drives.
     public let lab: XAPILab
     public let port: Int
-    private let runTask: Task<Void, Never>
+    private let running: LabServing
 
-    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, runTask: Task<Void, Never>) {
+    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, running: LabServing) {
         self.endpoint = endpoint
         self.lab = lab
         self.port = port
-        self.runTask = runTask
+        self.running = running
     }
 
     /// Starts a lab pool on `host:port` (port 0 = chosen by the kernel).
@@ -34,29 +35,29 @@ public final class XAPILabServer: LabServer {
         router.post("/**", use: xml)
         router.on("/**", method: .options) { _, _ in Response(status: .ok, headers: Self.cors) }
         let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let logger = Self.quietLogger()
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
                               onServerRunning: { channel in
                                   portSink.yield(channel.localAddress?.port ?? 0)
                                   portSink.finish()
-                              }, logger: Self.quietLogger())
-        let runTask = Task {
-            do { try await app.run() } catch { portSink.finish() }
-        }
+                              }, logger: logger)
+        let running = LabServing(app, logger: logger, onExit: { portSink.finish() })
         var bound: Int?
         for await p in ports { bound = p; break }
         guard let bound, bound > 0 else {
-            runTask.cancel()
+            await running.stop()
             throw BackendError(.unreachable, backend: "lab", message: "the lab XAPI server could not listen on \(host):\(port)")
         }
         let endpoint = LabEndpoint(name: "xenserver", url: "http://\(host):\(bound)",
                                    credentials: ["username": options.username, "password": options.password])
-        return XAPILabServer(endpoint: endpoint, lab: lab, port: bound, runTask: runTask)
+        return XAPILabServer(endpoint: endpoint, lab: lab, port: bound, running: running)
     }
 
+    /// Ends blocked `event.from` calls first (the pool is stopped), then shuts
+    /// the HTTP server down gracefully; see `LabServing` for why never by cancellation.
     public func stop() async {
         await lab.shutdown()
-        runTask.cancel()
-        _ = await runTask.value
+        await running.stop()
     }
 
     /// The lab is quiet: shutdown noise would drown test output and `vizor lab serve`'s JSON line.
@@ -80,10 +81,15 @@ public final class XAPILabServer: LabServer {
                         body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>HTTP 500 internal server error</h1>\(what)</body></html>")))
     }
 
+    /// One call; on server stop its simulated delays are cut short (they sleep cancellably).
+    static func call(_ lab: XAPILab, _ method: String, _ params: [LabValue]) async -> Result<LabValue, LabFault> {
+        await cancelWhenGracefulShutdown { await lab.handle(method: method, params: params) }
+    }
+
     static func serveXML(_ request: Request, _ lab: XAPILab) async throws -> Response {
         let data = try await body(request)
         guard let (method, params) = LabXMLCallParser.parse(data) else { return malformed("Xmlrpc.Parse_error") }
-        let result = await lab.handle(method: method, params: params)
+        let result = await Self.call(lab, method, params)
         var out = "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct>"
         switch result {
         case .success(let v):
@@ -117,7 +123,7 @@ public final class XAPILabServer: LabServer {
             guard v2 else { return malformed("Jsonrpc.Malformed_method_request") }
             params = []
         }
-        let result = await lab.handle(method: method, params: params)
+        let result = await Self.call(lab, method, params)
         var out = "{"
         if v2 { out += "\"jsonrpc\":\"2.0\"," }
         switch result {
