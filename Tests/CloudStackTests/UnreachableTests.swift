@@ -9,13 +9,13 @@ import Testing
     @Test func refusedConnectionIsReportedUnreachableAtOnceNotAfterTheRequestTimeout() async throws {
         let port = closedLoopbackPort()
         let configuration = CloudStackConfiguration(endpoint: URL(string: "http://127.0.0.1:\(port)/client/api")!,
-                                                    apiKey: "k", secretKey: "s", requestTimeout: .seconds(15))
+                                                    apiKey: "k", secretKey: "s", requestTimeout: .seconds(60))
         let started = ContinuousClock.now
         let error = await backendError { _ = try await CloudStackClient(configuration: configuration).listZones() }
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .unreachable)
         #expect(error?.message.contains("127.0.0.1") == true)
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
     }
 
     @Test func slowServerStillGetsItsWholeRequestTimeout() async throws {

@@ -78,8 +78,8 @@ struct HTTPServingTests {
     func headMatchesGet() async throws {
         let fixtures = try Fixtures.get()
         let served = try await ServedISO(iso: fixtures.udfOnlyISO)
-        let head = try rawGET(port: served.server.port, target: "/media/img-1/sources/install.wim", method: "HEAD")
-        let get = try rawGET(port: served.server.port, target: "/media/img-1/sources/install.wim")
+        let head = try await rawGET(port: served.server.port, target: "/media/img-1/sources/install.wim", method: "HEAD")
+        let get = try await rawGET(port: served.server.port, target: "/media/img-1/sources/install.wim")
         #expect(head.status == 200)
         #expect(head.body.isEmpty)
         #expect(head.header("Content-Length") == String(fixtures.files["sources/install.wim"]!.count))
@@ -88,7 +88,7 @@ struct HTTPServingTests {
         #expect(head.header("Accept-Ranges") == "bytes")
         #expect(get.header("Content-Type") == "application/octet-stream")
         #expect(get.body == fixtures.files["sources/install.wim"])
-        let text = try rawGET(port: served.server.port, target: "/media/img-1/sources/lang.ini")
+        let text = try await rawGET(port: served.server.port, target: "/media/img-1/sources/lang.ini")
         #expect(text.header("Content-Type") == "text/plain; charset=utf-8")
         await served.server.stop()
     }
@@ -106,17 +106,17 @@ struct HTTPServingTests {
             ("bytes=2047-2049", 2047..<2050),
         ]
         for (header, expected) in cases {
-            let response = try rawGET(port: served.server.port, target: target, headers: ["Range": header])
+            let response = try await rawGET(port: served.server.port, target: target, headers: ["Range": header])
             #expect(response.status == 206, "\(header)")
             #expect(response.body == file.subdata(in: expected), "\(header)")
             #expect(response.header("Content-Range") == "bytes \(expected.lowerBound)-\(expected.upperBound - 1)/\(size)")
         }
         for header in ["bytes=\(size)-", "bytes=\(size + 5)-\(size + 9)", "bytes=-0"] {
-            let response = try rawGET(port: served.server.port, target: target, headers: ["Range": header])
+            let response = try await rawGET(port: served.server.port, target: target, headers: ["Range": header])
             #expect(response.status == 416, "\(header)")
             #expect(response.header("Content-Range") == "bytes */\(size)")
         }
-        let ignored = try rawGET(port: served.server.port, target: target, headers: ["Range": "lines=1-2"])
+        let ignored = try await rawGET(port: served.server.port, target: target, headers: ["Range": "lines=1-2"])
         #expect(ignored.status == 200 && ignored.body == file)
         await served.server.stop()
     }
@@ -126,7 +126,7 @@ struct HTTPServingTests {
         let fixtures = try Fixtures.get()
         let served = try await ServedISO(iso: fixtures.bridgeISO)
         let file = fixtures.files["sources/boot.wim"]!
-        let response = try rawGET(port: served.server.port, target: "/media/img-1/sources/boot.wim",
+        let response = try await rawGET(port: served.server.port, target: "/media/img-1/sources/boot.wim",
                                   headers: ["Range": "bytes=0-9, 1000-1999,-5"])
         #expect(response.status == 206)
         let contentType = response.header("Content-Type") ?? ""
@@ -158,24 +158,24 @@ struct HTTPServingTests {
         let served = try await ServedISO(iso: fixtures.bridgeISO)
         let port = served.server.port
         let target = "/media/img-1/bootmgr"
-        let first = try rawGET(port: port, target: target)
+        let first = try await rawGET(port: port, target: target)
         let etag = try #require(first.header("ETag"))
         let modified = try #require(first.header("Last-Modified"))
-        #expect(try rawGET(port: port, target: target, headers: ["If-None-Match": etag]).status == 304)
-        #expect(try rawGET(port: port, target: target, headers: ["If-None-Match": "\"other\", W/\(etag)"]).status == 304)
-        #expect(try rawGET(port: port, target: target, headers: ["If-None-Match": "\"other\""]).status == 200)
-        #expect(try rawGET(port: port, target: target, headers: ["If-Modified-Since": modified]).status == 304)
-        #expect(try rawGET(port: port, target: target,
+        #expect(try await rawGET(port: port, target: target, headers: ["If-None-Match": etag]).status == 304)
+        #expect(try await rawGET(port: port, target: target, headers: ["If-None-Match": "\"other\", W/\(etag)"]).status == 304)
+        #expect(try await rawGET(port: port, target: target, headers: ["If-None-Match": "\"other\""]).status == 200)
+        #expect(try await rawGET(port: port, target: target, headers: ["If-Modified-Since": modified]).status == 304)
+        #expect(try await rawGET(port: port, target: target,
                            headers: ["If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"]).status == 200)
-        #expect(try rawGET(port: port, target: target, headers: ["If-Match": "\"nope\""]).status == 412)
-        #expect(try rawGET(port: port, target: target, headers: ["If-Match": etag]).status == 200)
-        #expect(try rawGET(port: port, target: target,
+        #expect(try await rawGET(port: port, target: target, headers: ["If-Match": "\"nope\""]).status == 412)
+        #expect(try await rawGET(port: port, target: target, headers: ["If-Match": etag]).status == 200)
+        #expect(try await rawGET(port: port, target: target,
                            headers: ["If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"]).status == 412)
-        let fresh = try rawGET(port: port, target: target, headers: ["Range": "bytes=0-99", "If-Range": etag])
+        let fresh = try await rawGET(port: port, target: target, headers: ["Range": "bytes=0-99", "If-Range": etag])
         #expect(fresh.status == 206 && fresh.body.count == 100)
-        let stale = try rawGET(port: port, target: target, headers: ["Range": "bytes=0-99", "If-Range": "\"old\""])
+        let stale = try await rawGET(port: port, target: target, headers: ["Range": "bytes=0-99", "If-Range": "\"old\""])
         #expect(stale.status == 200 && stale.body == fixtures.files["bootmgr"])
-        let notModified = try rawGET(port: port, target: target, headers: ["If-None-Match": etag])
+        let notModified = try await rawGET(port: port, target: target, headers: ["If-None-Match": etag])
         #expect(notModified.body.isEmpty && notModified.header("ETag") == etag)
         await served.server.stop()
     }
@@ -201,8 +201,8 @@ struct HTTPServingTests {
     func accessLog() async throws {
         let fixtures = try Fixtures.get()
         let served = try await ServedISO(iso: fixtures.bridgeISO)
-        _ = try rawGET(port: served.server.port, target: "/media/img-1/boot/bcd")
-        _ = try rawGET(port: served.server.port, target: "/media/img-1/missing")
+        _ = try await rawGET(port: served.server.port, target: "/media/img-1/boot/bcd")
+        _ = try await rawGET(port: served.server.port, target: "/media/img-1/missing")
         try await Task.sleep(for: .milliseconds(200))
         let log = served.accessLog
         #expect(log.count == 2)
@@ -218,7 +218,7 @@ struct HTTPServingTests {
         let fixtures = try Fixtures.get()
         let served = try await ServedISO(iso: fixtures.bridgeISO)
         for method in ["PUT", "DELETE", "POST", "OPTIONS"] {
-            let response = try rawGET(port: served.server.port, target: "/media/img-1/bootmgr", method: method)
+            let response = try await rawGET(port: served.server.port, target: "/media/img-1/bootmgr", method: method)
             #expect(response.status == 405, "\(method)")
             #expect(response.header("Allow") == "GET, HEAD")
         }

@@ -56,7 +56,7 @@ struct PathRefusalTests {
         let fixtures = try Fixtures.get()
         let served = try await ServedISO(iso: fixtures.bridgeISO)
         let request = Array("GET ".utf8) + attempt.target + Array(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
-        let response = try rawRequest(port: served.server.port, request)
+        let response = try await rawRequest(port: served.server.port, request)
         #expect(response.status == attempt.status)
         #expect(response.body.count < 64, "a refusal carries only a status line body")
         #expect(response.header("ETag") == nil)
@@ -92,14 +92,14 @@ struct ArtefactRouteTests {
     func artefactsAreRouted() async throws {
         let server = try await MediaHTTPServer.start(host: "127.0.0.1", port: 0, images: ExposedImages(),
                                                      artefacts: EchoArtefacts(), threads: 1)
-        let ok = try rawGET(port: server.port, target: "/artefacts/node-7/unattend.xml")
+        let ok = try await rawGET(port: server.port, target: "/artefacts/node-7/unattend.xml")
         #expect(ok.status == 200)
         #expect(String(decoding: ok.body, as: UTF8.self) == "artefact node-7/unattend.xml for 127.0.0.1")
-        let bad = try rawGET(port: server.port, target: "/artefacts/../media/x/y")
+        let bad = try await rawGET(port: server.port, target: "/artefacts/../media/x/y")
         #expect(bad.status == 400)
         await server.stop()
         let plain = try await MediaHTTPServer.start(host: "127.0.0.1", port: 0, images: ExposedImages(), threads: 1)
-        #expect(try rawGET(port: plain.port, target: "/artefacts/node-7/unattend.xml").status == 404)
+        #expect(try await rawGET(port: plain.port, target: "/artefacts/node-7/unattend.xml").status == 404)
         await plain.stop()
     }
 }

@@ -10,12 +10,12 @@ import VizorRazor
     func refusedConnectionIsReportedUnreachableAtOnce(trust: RazorConfiguration.TLSTrust) async throws {
         let port = closedLoopbackPort()
         let client = RazorClient(configuration: RazorConfiguration(apiURL: URL(string: "http://127.0.0.1:\(port)/api")!,
-                                                                   tls: trust, requestTimeout: .seconds(15)))
+                                                                   tls: trust, requestTimeout: .seconds(60)))
         let started = ContinuousClock.now
         let error = await backendError { _ = try await client.discover() }
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .unreachable, "\(String(describing: error))")
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
         await client.shutdown()
     }
 

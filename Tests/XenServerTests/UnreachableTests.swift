@@ -9,12 +9,12 @@ import VizorXenServer
     func refusedConnectionIsReportedUnreachableAtOnce(transport: XapiTransportKind) async throws {
         let port = closedLoopbackPort()
         let session = try XapiSession(configuration: XenServerConfiguration(url: "http://127.0.0.1:\(port)", username: "root",
-                                                                            password: "pw", transport: transport, callTimeout: .seconds(15)))
+                                                                            password: "pw", transport: transport, callTimeout: .seconds(60)))
         let started = ContinuousClock.now
         var caught: BackendError?
         do { _ = try await session.call("pool.get_all") } catch let error as BackendError { caught = error }
         let elapsed = ContinuousClock.now - started
         #expect(caught?.kind == .unreachable, "\(String(describing: caught))")
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
     }
 }

@@ -12,12 +12,23 @@ struct RawResponse {
 }
 
 /// Sends request bytes verbatim (no client-side path normalising, unlike
-/// URLSession or curl) and reads until the server closes. 5 s timeouts.
-func rawRequest(port: Int, _ request: [UInt8]) throws -> RawResponse {
+/// URLSession or curl) and reads until the server closes. The blocking socket
+/// work runs on its own thread, never on the 2-thread cooperative pool that
+/// the server's async handlers need. 15 s timeouts.
+func rawRequest(port: Int, _ request: [UInt8]) async throws -> RawResponse {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try blockingRawRequest(port: port, request) })
+        }
+        thread.start()
+    }
+}
+
+private func blockingRawRequest(port: Int, _ request: [UInt8]) throws -> RawResponse {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw FixtureError(description: "socket failed") }
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    var timeout = timeval(tv_sec: 15, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
@@ -56,8 +67,8 @@ func rawRequest(port: Int, _ request: [UInt8]) throws -> RawResponse {
     return RawResponse(status: status, headers: headers, body: Data(received[split.upperBound...]))
 }
 
-func rawGET(port: Int, target: String, method: String = "GET", headers: [String: String] = [:]) throws -> RawResponse {
+func rawGET(port: Int, target: String, method: String = "GET", headers: [String: String] = [:]) async throws -> RawResponse {
     var text = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     for (name, value) in headers { text += "\(name): \(value)\r\n" }
-    return try rawRequest(port: port, Array((text + "\r\n").utf8))
+    return try await rawRequest(port: port, Array((text + "\r\n").utf8))
 }
