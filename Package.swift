@@ -175,7 +175,13 @@ let package = Package(
             dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["VizorModel", "VizorStore", "BackendKit"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(
+            name: "LabSimulationTests",
+            dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",
+                           "VizorXenServer", "VizorCloudStack", "VizorRazor"],
+            swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),
     ]
 )

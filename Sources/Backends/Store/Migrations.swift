@@ -7,6 +7,7 @@ import GRDB
 public enum VizorMigrations {
     public static func registerAll(_ migrator: inout DatabaseMigrator) {
         MediaCatalogMigrations.register(&migrator)
+        InstallJournalMigrations.register(&migrator)
     }
 
     public static var migrator: DatabaseMigrator {

@@ -18,11 +18,60 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Address to bind the lab servers to.")
         var host: String = "127.0.0.1"
 
+        @Option(help: "Seconds a simulated Windows install takes, about (0.5 to 86400).")
+        var pace: Double = 60
+
+        @Flag(help: "Do not simulate guests: VMs start and stay silent.")
+        var noSimulation = false
+
+        @Option(help: "A post-install step (e.g. guest-tools) that fails in every simulated guest.")
+        var failStep: String?
+
+        @Option(help: "How the failing step fails: once (a retry succeeds) or always.")
+        var failMode: String = "once"
+
+        @Option(help: "Where every simulated guest hangs: winpe, setup, or step:<name>.")
+        var hangAt: String?
+
+        @Option(help: "Exit code simulated setup.exe returns (0 = success).")
+        var setupExitCode: Int?
+
+        func validate() throws {
+            guard pace >= 0.5, pace <= 86_400 else { throw ValidationError("--pace must be between 0.5 and 86400 seconds") }
+            guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
+                throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
+            }
+            if let hangAt, LabGuestHangPoint(argument: hangAt) == nil {
+                throw ValidationError("--hang-at must be winpe, setup or step:<name>, not '\(hangAt)'")
+            }
+        }
+
+        func simulationOptions() -> LabSimulationOptions? {
+            guard !noSimulation else { return nil }
+            var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
+            options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
+                                            hang: hangAt.flatMap(LabGuestHangPoint.init(argument:)), setupExitCode: setupExitCode)
+            return options
+        }
+
         mutating func run() async throws {
-            let suite = try await LabSuite.start(host: host)
+            let suite = try await LabSuite.start(host: host, simulation: simulationOptions())
             FileHandle.standardOutput.write(Data((suite.announcementLine() + "\n").utf8))
             await waitForTerminationSignal()
             await suite.stop()
+        }
+    }
+}
+
+extension LabGuestHangPoint {
+    /// `winpe`, `setup` or `step:<name>`, as `--hang-at` takes it.
+    init?(argument: String) {
+        switch argument {
+        case "winpe": self = .winpe
+        case "setup": self = .setup
+        default:
+            guard argument.hasPrefix("step:"), argument.count > 5 else { return nil }
+            self = .step(String(argument.dropFirst(5)))
         }
     }
 }

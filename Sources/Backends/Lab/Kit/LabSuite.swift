@@ -9,14 +9,20 @@ import LabXAPI
 /// it alone for other tools to talk to.
 public final class LabSuite: Sendable {
     public let servers: [any LabServer]
+    /// The guests inside the lab's VMs (nil when started without simulation):
+    /// pace and fault switches for installs driven against this lab.
+    public let simulator: LabGuestSimulator?
 
-    private init(servers: [any LabServer]) {
+    private init(servers: [any LabServer], simulator: LabGuestSimulator?) {
         self.servers = servers
+        self.simulator = simulator
     }
 
     /// Starts every lab server on `host` with ports chosen by the kernel.
-    /// Each product registers itself in `LabSuite.starters`.
-    public static func start(host: String = "127.0.0.1") async throws -> LabSuite {
+    /// Each product registers itself in `LabSuite.starters`. With `simulation`
+    /// set, a `LabGuestSimulator` watches the hypervisors and plays the guests.
+    public static func start(host: String = "127.0.0.1",
+                             simulation: LabSimulationOptions? = LabSimulationOptions()) async throws -> LabSuite {
         var started: [any LabServer] = []
         do {
             for starter in starters {
@@ -26,7 +32,15 @@ public final class LabSuite: Sendable {
             for server in started { await server.stop() }
             throw error
         }
-        return LabSuite(servers: started)
+        var simulator: LabGuestSimulator?
+        if let simulation, let razor = started.lazy.compactMap({ $0 as? LabRazorServer }).first {
+            let xen = started.lazy.compactMap { $0 as? XAPILabServer }.first?.lab
+            let cloud = started.lazy.compactMap { $0 as? LabCloudStackServer }.first?.cloud
+            let guests = LabGuestSimulator(razor: razor, xenserver: xen, cloudstack: cloud, options: simulation)
+            await guests.start()
+            simulator = guests
+        }
+        return LabSuite(servers: started, simulator: simulator)
     }
 
     /// One entry per lab product, in start order.
@@ -56,6 +70,7 @@ public final class LabSuite: Sendable {
     }
 
     public func stop() async {
+        await simulator?.stop()
         for server in servers.reversed() { await server.stop() }
     }
 }

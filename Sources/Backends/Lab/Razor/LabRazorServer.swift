@@ -15,7 +15,7 @@ public final class LabRazorServer: LabServer {
     public let endpoint: LabEndpoint
     /// Base URL (`http://127.0.0.1:<port>`); `/api` hangs below it.
     public let baseURL: String
-    private let state: LabRazorState
+    let state: LabRazorState
     private let task: Task<Void, Never>
 
     private init(endpoint: LabEndpoint, baseURL: String, state: LabRazorState, task: Task<Void, Never>) {
