@@ -130,7 +130,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "VizorTUI",
-            dependencies: ["VizorModel", "CNcurses"],
+            dependencies: ["VizorModel", "BackendKit", "VizorMedia", "CNcurses"],
             swiftSettings: strict),
         .executableTarget(
             name: "vizor",
@@ -176,7 +176,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
         .testTarget(name: "OrchestratorTests", dependencies: ["VizorModel", "VizorStore", "BackendKit"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "LabSimulationTests",
             dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",
