@@ -130,7 +130,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "VizorTUI",
-            dependencies: ["VizorModel", "BackendKit", "VizorMedia", "CNcurses"],
+            dependencies: ["VizorModel", "BackendKit", "VizorMedia", "VizorProvisioning", "CNcurses"],
             swiftSettings: strict),
         .executableTarget(
             name: "vizor",

@@ -28,6 +28,8 @@ public final class DashboardProgram: LoopProgram {
         case job(String)
         /// The log tail of a job, full screen.
         case log(String)
+        /// The VM creation wizard.
+        case wizard(Wizard)
     }
 
     public let shell: ShellStore
@@ -43,6 +45,12 @@ public final class DashboardProgram: LoopProgram {
     private let logCapacity: Int
     private let source: () -> AppState
     private let dispatch: (Action) -> Void
+    /// Where the wizard remembers its last values per site (nil: nowhere).
+    public var wizardMemory: WizardMemory?
+    /// Starts an install from the wizard's values; returns what to tell the operator.
+    public var startInstall: ([String: String], EditionChoice?) -> String = { _, _ in
+        "the install orchestrator is not connected to this dashboard yet; nothing was started"
+    }
 
     /// - Parameters:
     ///   - source: the newest model state (the store's `state`).
@@ -104,6 +112,16 @@ public final class DashboardProgram: LoopProgram {
                 overlay = nil
                 if let action = pendingAction { dispatch(action) }
                 pendingAction = nil
+            }
+        case .wizard(var wizard):
+            switch wizard.handle(key) {
+            case .editing: overlay = .wizard(wizard)
+            case .closed: overlay = nil
+            case .submitted(let values):
+                overlay = nil
+                let site = values["site"] ?? ModelProjection.site(app)
+                try? wizardMemory?.save(values, site: site)
+                shell.send(.flash(startInstall(values, wizard.selectedEdition)))
             }
         case .job(let id), .log(let id):
             if key == .escape || key == .char("q"), tails[id]?.entry == LogTail.Entry.none {
@@ -168,6 +186,7 @@ public final class DashboardProgram: LoopProgram {
 
     private func paneCommand(_ command: PaneCommand, _ pane: PaneID, _ rowID: String?) {
         let site = ModelProjection.site(app)
+        if command == .newMachine, pane != .catalog { openWizard(selectedRow: nil); return }
         if command == .rescan {
             dispatch(.refresh(BackendID(site: site, kind: .media)))
             shell.send(.flash("rescanning the media sources of \(site)…"))
@@ -217,8 +236,24 @@ public final class DashboardProgram: LoopProgram {
             case .openLog: overlay = .log(rowID)
             default: break
             }
-        case .catalog: break
+        case .catalog:
+            if command == .newMachine { openWizard(selectedRow: rowID) }
         }
+    }
+
+    /// Opens the wizard with the site's remembered values and, when an
+    /// edition row is selected in the catalog, that edition.
+    public func openWizard(selectedRow: String?) {
+        let site = ModelProjection.site(app)
+        let context = WizardContext.from(app)
+        var preset: [String: String] = [:]
+        if let row = selectedRow, row.hasPrefix("edition:") {
+            let parts = row.dropFirst("edition:".count).split(separator: ":")
+            if parts.count == 2, let choice = context.editions.first(where: { $0.imageID == parts[0] && "\($0.index)" == parts[1] }) {
+                preset["media"] = choice.label
+            }
+        }
+        overlay = .wizard(Wizard(context: context, site: site, remembered: wizardMemory?.load(site: site) ?? [:], preset: preset))
     }
 
     private func ask(_ action: Action, _ confirmation: Confirmation) {
@@ -233,6 +268,7 @@ public final class DashboardProgram: LoopProgram {
         var grid = shell.render()
         switch overlay {
         case .confirm(let confirmation): confirmation.draw(into: &grid)
+        case .wizard(let wizard): wizard.draw(into: &grid)
         case .job(let id): JobView.draw(into: &grid, job: app.installs[id], tail: tails[id] ?? LogTail(capacity: logCapacity),
                                         stepTimes: stepTimes[id] ?? [:], now: app.now)
         case .log(let id):
