@@ -175,7 +175,13 @@ let package = Package(
             dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
-        .testTarget(name: "OrchestratorTests", dependencies: ["VizorModel", "VizorStore", "BackendKit"], swiftSettings: strict),
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: [
+                "VizorModel", "VizorStore", "BackendKit", "VizorLab", "VizorXenServer", "VizorCloudStack", "VizorRazor",
+                "LabXAPI", "LabCloudStack", "LabRazor",
+            ],
+            swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "LabSimulationTests",

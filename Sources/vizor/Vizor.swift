@@ -14,7 +14,7 @@ struct Vizor: AsyncParsableCommand {
             """,
         subcommands: [
             LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
-            CompletionsCommand.self, CatalogCommand.self, MediaCommand.self,
+            CompletionsCommand.self, CatalogCommand.self, MediaCommand.self, InstallCommand.self, BuildCommand.self,
         ]
     )
 

@@ -36,7 +36,7 @@ final class FakeWorld: InstallBackends, @unchecked Sendable {
 
     static let steps = ["install_guest_tools", "apply_updates"]
     static let script: [(event: String, stage: String?)] = [
-        ("boot", nil), ("file", nil), ("file", nil), ("stage_done", "finished"), ("boot", nil),
+        ("boot", nil), ("get_raw_file", nil), ("file", nil), ("stage_done", "finished"), ("boot", nil),
         ("stage_done", "install_guest_tools_begins"), ("stage_done", "install_guest_tools_ends"),
         ("stage_done", "apply_updates_begins"), ("stage_done", "apply_updates_ends"),
         ("stage_done", "postinstall_finished"),
@@ -67,7 +67,7 @@ final class FakeWorld: InstallBackends, @unchecked Sendable {
         if crash { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
     }
 
-    func hypervisor(site: String) async throws -> any Hypervisor { FakeHypervisor(world: self) }
+    func hypervisor(site: String, kind: HypervisorKind) async throws -> any Hypervisor { FakeHypervisor(world: self) }
     func provisioning(site: String) async throws -> any ProvisioningServer { FakeRazor(world: self) }
     var media: any InstallMediaExposure { FakeMedia(world: self) }
     var artefacts: any InstallArtefactPublisher { FakeArtefacts(world: self) }

@@ -13,8 +13,11 @@ struct Harness {
     let clock: TestClock
     var configuration = OrchestratorConfiguration(leaseTTL: 30, pollInterval: 1, stallTimeout: 120, outageLimit: 600,
                                                   defaultSiteLimit: 4)
+    /// Test seconds per pump tick; smaller keeps lease renewals far ahead of expiry on a loaded machine.
+    var pumpStep: TimeInterval = 0.1
 
-    init(kind: HypervisorKind = .cloudstack) throws {
+    init(kind: HypervisorKind = .cloudstack, pumpStep: TimeInterval = 0.1) throws {
+        self.pumpStep = pumpStep
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-orch-\(UUID().uuidString)")
         journal = try InstallJournal(url: directory.appendingPathComponent("vizor.sqlite"))
         world = FakeWorld(kind: kind)
@@ -36,10 +39,11 @@ struct Harness {
     /// Moves the clock forward while `body` runs; fails the test if it takes more than `limit` real seconds.
     func pumping<T: Sendable>(limit: TimeInterval = 20, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let clock = self.clock
+        let step = pumpStep
         let pump = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 300_000)
-                clock.advance(by: 0.5)
+                clock.advance(by: step)
             }
         }
         defer { pump.cancel() }

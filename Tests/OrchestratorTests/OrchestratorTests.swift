@@ -26,7 +26,7 @@ struct OrchestratorTests {
         #expect(steps.first { $0.step == .template }?.created["templateID"] == template.id)
         let log = try await h.journal.log(job.id).map(\.message)
         #expect(log.contains("stage_done postinstall_finished"))
-        #expect(log.contains { $0.contains("CD swapped to guest-tools.iso") })
+        #expect(log.contains { $0.contains("WinPE is running: CD swapped to guest-tools.iso") })
         let progress = try await orchestrator.progress(of: job.id)
         #expect(progress.fraction == 1 && progress.status == .succeeded)
     }
@@ -58,7 +58,7 @@ struct OrchestratorTests {
     }
 
     @Test func aWatcherDoesNotDriveWhileTheDriverLivesAndTakesOverWhenItDies() async throws {
-        let h = try Harness(kind: .xenserver)
+        let h = try Harness(kind: .xenserver, pumpStep: 0.05)
         let driver = h.orchestrator("driver")
         let watcher = h.orchestrator("watcher")
         let job = try await driver.submit(h.request())
@@ -68,7 +68,7 @@ struct OrchestratorTests {
         try await h.pumping {
             try await h.until { h.world.isCrashed }
             // Several lease lifetimes pass: the live driver keeps the watcher out.
-            let until = h.clock.now().addingTimeInterval(120)
+            let until = h.clock.now().addingTimeInterval(100)
             try await h.until { h.clock.now() > until }
         }
         #expect(try await h.journal.steps(job.id).allSatisfy { $0.owner == "driver" })

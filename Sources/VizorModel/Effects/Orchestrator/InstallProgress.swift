@@ -86,3 +86,8 @@ public struct InstallProgress: Sendable, Equatable, Codable {
         return "\(total)s"
     }
 }
+
+extension JournalJob: JournalJobLike {
+    public var statusText: String { status.rawValue }
+    public var errorText: String { error ?? "" }
+}

@@ -142,7 +142,7 @@ public protocol InstallArtefactPublisher: Sendable {
 
 /// The backends one orchestrator drives, per site.
 public protocol InstallBackends: Sendable {
-    func hypervisor(site: String) async throws -> any Hypervisor
+    func hypervisor(site: String, kind: HypervisorKind) async throws -> any Hypervisor
     func provisioning(site: String) async throws -> any ProvisioningServer
     var media: any InstallMediaExposure { get }
     var artefacts: any InstallArtefactPublisher { get }

@@ -89,7 +89,7 @@ actor InstallStepRunner {
     // MARK: 3
 
     private func createContainer(_ job: JournalJob) async throws {
-        let hypervisor = try await backends.hypervisor(site: request.site)
+        let hypervisor = try await backends.hypervisor(site: request.site, kind: request.hypervisor)
         let existing = try await ownedMachines(hypervisor, job: job)
         if let keep = existing.first(where: { $0.id == job.resources["machineID"] }) ?? existing.first {
             for extra in existing where extra.id != keep.id {
@@ -167,7 +167,7 @@ actor InstallStepRunner {
     // MARK: 5
 
     private func bootAndFollow(_ job: JournalJob) async throws {
-        let hypervisor = try await backends.hypervisor(site: request.site)
+        let hypervisor = try await backends.hypervisor(site: request.site, kind: request.hypervisor)
         let server = try await backends.provisioning(site: request.site)
         let stages = try await render().expectedStages
         guard let machineID = job.resources["machineID"], let node = job.resources["node"] else {
@@ -177,6 +177,7 @@ actor InstallStepRunner {
         var boots = Int(job.resources["boots"] ?? "") ?? 0
         var stageCount = Int(job.resources["stageCount"] ?? "") ?? 0
         var cdSwapped = job.resources["cdSwapped"] != nil
+        var winPERunning = cdSwapped || job.resources["winPE"] != nil
         var finished = job.resources["sequenceFinished"] != nil
         var lastStage = job.resources["lastStage"]
         if let failed = job.resources["guestFailed"] {
@@ -203,6 +204,7 @@ actor InstallStepRunner {
             for entry in read.entries {
                 lines.append((entry.timestamp, entry.severity, "razor", Self.describe(entry)))
                 if entry.event == "boot" { boots += 1 }
+                if Self.winPEEvents.contains(entry.event) || entry.fields["stage"] == "finished" { winPERunning = true }
                 guard entry.event == "stage_done", let stage = entry.fields["stage"] else { continue }
                 lastStage = stage
                 if let index = stages.firstIndex(of: stage) { stageCount = max(stageCount, index + 1) }
@@ -220,6 +222,7 @@ actor InstallStepRunner {
                 var values = ["logCursor": String(cursor.seen), "boots": String(boots), "stageCount": String(stageCount)]
                 if finished { values["sequenceFinished"] = "1" }
                 if let lastStage { values["lastStage"] = lastStage }
+                if winPERunning { values["winPE"] = "1" }
                 if let failure { values["guestFailed"] = failure }
                 try await record(.bootAndFollow, values)
                 let fraction = stages.isEmpty ? nil : Double(stageCount) / Double(stages.count)
@@ -229,11 +232,13 @@ actor InstallStepRunner {
                 throw BackendError(.remoteFailure, backend: Self.guestBackend, message: "post-install step \(failure) failed",
                                    hint: "see `vizor install logs \(jobID)`; `vizor install retry \(jobID)` runs the sequence again")
             }
-            if boots >= 1, !cdSwapped, let tools = request.guestToolsISO {
+            if winPERunning, !cdSwapped, let tools = request.guestToolsISO {
+                // WinPE runs from RAM: the iPXE CD is no longer needed, the tools ISO is for the post-install steps.
+                try? await hypervisor.ejectCD(machineID: machineID)
                 try await hypervisor.insertCD(machineID: machineID, iso: tools)
                 cdSwapped = true
                 try await record(.bootAndFollow, ["cdSwapped": "1"])
-                try await log("first boot seen: CD swapped to \(tools)")
+                try await log("WinPE is running: CD swapped to \(tools)")
             }
             let machine = try await machineState(hypervisor, machineID)
             if machine.powerState != lastPower {
@@ -262,6 +267,9 @@ actor InstallStepRunner {
                            hint: "someone removed it; `vizor install cleanup \(jobID)` then start again")
     }
 
+    /// Node-log events that only a running WinPE produces (it fetches its second stage and templates).
+    static let winPEEvents: Set<String> = ["get_raw_file", "get_file"]
+
     static func describe(_ entry: NodeLogEntry) -> String {
         var text = entry.event
         if let stage = entry.fields["stage"] { text += " \(stage)" }
@@ -274,7 +282,7 @@ actor InstallStepRunner {
 
     private func makeTemplate(_ job: JournalJob) async throws {
         guard request.makeTemplate else { return }
-        let hypervisor = try await backends.hypervisor(site: request.site)
+        let hypervisor = try await backends.hypervisor(site: request.site, kind: request.hypervisor)
         var template = try await ownedTemplates(hypervisor, job: job).first
         if let template {
             try await log("found template \(template.id) made by an earlier attempt")
@@ -292,7 +300,8 @@ actor InstallStepRunner {
         }
         guard let template else { return }
         try await record(.template, ["templateID": template.id])
-        if (request.makePublic || request.featured), template.isPublic != request.makePublic || template.isFeatured != request.featured {
+        // XenServer has no permissions: `instant` is set by the conversion itself.
+        if hypervisor.kind == .cloudstack, request.makePublic || request.featured, template.isPublic != request.makePublic || template.isFeatured != request.featured {
             try await hypervisor.setPublished(templateID: template.id, isPublic: request.makePublic, featured: request.featured)
             try await log("template \(template.id) published (public: \(request.makePublic), featured: \(request.featured))")
         }
@@ -315,7 +324,7 @@ actor InstallStepRunner {
                                                      nodeName: job.resources["node"]))
         await backends.artefacts.revoke(jobID: jobID)
         try await backends.media.release(imageID: request.imageID, job: jobID)
-        let hypervisor = try await backends.hypervisor(site: request.site)
+        let hypervisor = try await backends.hypervisor(site: request.site, kind: request.hypervisor)
         let keepVM = !removeTemplate && !request.makeTemplate
         if !keepVM {
             for machine in try await ownedMachines(hypervisor, job: job) { try await destroyMachine(hypervisor, machine) }

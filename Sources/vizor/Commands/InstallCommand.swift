@@ -1,0 +1,152 @@
+import ArgumentParser
+import BackendKit
+import Foundation
+import VizorModel
+import VizorStore
+
+/// `vizor install`: the install journal from the command line.
+struct InstallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "List, inspect, follow, cancel and retry install jobs.",
+        discussion: "Jobs live in the install journal ($XDG_DATA_HOME/vizor/vizor.sqlite); any vizor process can resume them.",
+        subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List install jobs, newest first.")
+        @Flag(name: .long, help: "Only queued, running and cancelling jobs.") var active = false
+        @Option(name: .long, help: "Only jobs of this site.") var site: String?
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        mutating func run() async throws {
+            let journal = try openJournal()
+            let jobs = try await call { try await journal.jobs(unfinishedOnly: active, site: site) }
+            if json { try printJSON(jobs); return }
+            let now = Date()
+            var rows: [[String]] = []
+            for job in jobs {
+                let history = try await call { try await journal.durations(imageKey: job.imageKey) }
+                let progress = InstallProgress(job: job, history: history, now: now)
+                rows.append([job.id, job.site, job.hypervisor, job.status.rawValue, progress.line,
+                             job.isLeased(at: now) ? (job.leaseOwner ?? "") : "-"])
+            }
+            printTable(["JOB", "SITE", "HYPERVISOR", "STATUS", "PROGRESS", "DRIVEN BY"], rows)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one job: steps, identifiers, progress.")
+        @Argument(help: "Job id or a unique prefix.") var job: String
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        mutating func run() async throws {
+            let journal = try openJournal()
+            let wanted = self.job
+            let job = try await call { try await journal.resolve(wanted) }
+            let steps = try await call { try await journal.steps(job.id) }
+            let history = try await call { try await journal.durations(imageKey: job.imageKey) }
+            let progress = InstallProgress(job: job, history: history, now: Date())
+            if json {
+                try printJSON(ShowOutput(job: job, steps: steps, progress: progress))
+                return
+            }
+            print("job        \(job.id)")
+            print("site       \(job.site) (\(job.hypervisor))")
+            print("image      \(job.imageKey)")
+            print("status     \(job.status.rawValue)\(job.cancelRequested ? " (cancel requested)" : "")")
+            print("progress   \(progress.line)")
+            if let error = job.error { print("error      \(error)") }
+            if let owner = job.leaseOwner, job.isLeased(at: Date()) { print("driven by  \(owner)") }
+            for key in job.resources.keys.sorted() { print("  \(key) = \(job.resources[key] ?? "")") }
+            printTable(["STEP", "ATTEMPT", "OUTCOME", "BY", "ERROR"],
+                       steps.map { [$0.step.title, String($0.attempt), $0.outcome.rawValue, $0.owner, $0.error ?? ""] })
+        }
+    }
+
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a job's log (steps and Razor node-log entries).")
+        @Argument(help: "Job id or a unique prefix.") var job: String
+        @Flag(name: [.short, .long], help: "Keep printing new lines until the job ends.") var follow = false
+
+        mutating func run() async throws {
+            let journal = try openJournal()
+            let wanted = self.job
+            let id = try await call { try await journal.resolve(wanted) }.id
+            var last: Int64 = 0
+            let formatter = ISO8601DateFormatter()
+            while true {
+                let after = last
+                for line in try await call({ try await journal.log(id, after: after) }) {
+                    print("\(formatter.string(from: line.time)) \(line.severity.padding(toLength: 5, withPad: " ", startingAt: 0)) \(line.source): \(line.message)")
+                    last = line.sequence
+                }
+                guard follow else { return }
+                if try await call({ try await journal.job(id) })?.status.isFinished == true {
+                    let tail = last
+                    for line in try await call({ try await journal.log(id, after: tail) }) {
+                        print("\(formatter.string(from: line.time)) \(line.severity) \(line.source): \(line.message)")
+                    }
+                    return
+                }
+                try await Task.sleep(nanoseconds: 500_000_000)
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask for a job to be cancelled; the process driving it stops it and removes what it created.")
+        @Argument(help: "Job id or a unique prefix.") var job: String
+
+        mutating func run() async throws {
+            let journal = try openJournal()
+            let wanted = self.job
+            let job = try await call { try await journal.resolve(wanted) }
+            guard !job.status.isFinished else { throw CLIError(.failure, "job \(job.id) has already \(job.status.rawValue)") }
+            _ = try await call { try await journal.requestCancel(job.id, now: Date()) }
+            try await call { try await journal.appendLog(job.id, time: Date(), severity: "warn", source: "vizor", message: "cancel requested from the CLI") }
+            if job.isLeased(at: Date()) {
+                print("cancel requested; \(job.leaseOwner ?? "the driving process") stops job \(job.id) and cleans up")
+            } else {
+                print("cancel requested; job \(job.id) is cleaned up by the next vizor process that resumes it")
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a failed job again from the step that failed.")
+        @Argument(help: "Job id or a unique prefix.") var job: String
+
+        mutating func run() async throws {
+            let journal = try openJournal()
+            let wanted = self.job
+            let job = try await call { try await journal.resolve(wanted) }
+            guard job.status == .failed, job.resources["cleanedUp"] == nil else {
+                throw CLIError(.failure, "job \(job.id) is \(job.status.rawValue)\(job.resources["cleanedUp"] != nil ? " and cleaned up" : ""); only a failed job with its leftovers can be retried")
+            }
+            try await call { try await journal.setStatus(job.id, owner: nil, status: .queued, now: Date()) }
+            try await call { try await journal.appendLog(job.id, time: Date(), source: "vizor", message: "retry from \(job.step.title) (CLI)") }
+            print("job \(job.id) queued again at step \(job.step.index + 1)/7 (\(job.step.title))")
+        }
+    }
+}
+
+struct ShowOutput: Encodable {
+    var job: JournalJob
+    var steps: [JournalStep]
+    var progress: InstallProgress
+}
+
+/// The journal in the XDG data directory.
+func openJournal() throws -> InstallJournal {
+    do { return try InstallJournal(url: InstallJournal.defaultURL()) } catch let error as BackendError {
+        throw CLIError(ExitStatus(error), error.description)
+    }
+}
+
+/// Turns backend errors into exit codes with the operator's message.
+func call<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as BackendError {
+        throw CLIError(ExitStatus(error), error.description)
+    }
+}
