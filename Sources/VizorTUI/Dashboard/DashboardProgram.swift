@@ -81,6 +81,8 @@ public final class DashboardProgram: LoopProgram {
     public static func initialShellState(size: Size) -> ShellState {
         var state = ShellState(size: size)
         state.tables[.catalog] = TableState(sort: nil)
+        // Installs: newest first, as the projection orders them.
+        state.tables[.installs] = TableState(sort: nil)
         return state
     }
 
@@ -150,8 +152,9 @@ public final class DashboardProgram: LoopProgram {
             shell.send(.setContent(pane, content))
         }
         for job in app.installs.values {
-            let step = InstallSteps.number(job.phase)
-            if stepTimes[job.id]?[step] == nil { stepTimes[job.id, default: [:]][step] = job.events.last?.time ?? app.now }
+            if let step = InstallSteps.number(job.phase), stepTimes[job.id]?[step] == nil {
+                stepTimes[job.id, default: [:]][step] = job.events.last?.time ?? app.now
+            }
             let seen = ingested[job.id] ?? 0
             if job.events.count > seen {
                 var tail = tails[job.id] ?? LogTail(capacity: logCapacity)

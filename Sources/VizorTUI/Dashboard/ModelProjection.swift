@@ -70,7 +70,7 @@ public enum ModelProjection {
                             roles: [0: .accent]))
             for image in group.images {
                 let name = (image.path as NSString).lastPathComponent
-                let status = image.error == nil ? "ok" : (FileManager.default.fileExists(atPath: image.path) ? "error" : "missing")
+                let status = imageStatus(image)
                 let build = image.editions.first?.version.map { "\($0.build)" } ?? ""
                 rows.append(Row(id: "image:\(image.id)",
                                 cells: ["  \(name)", "\(image.editions.count) editions", image.buildArchitecture?.rawValue ?? "",
@@ -86,6 +86,12 @@ public enum ModelProjection {
             }
         }
         return .table(columns: catalogColumns, rows: rows)
+    }
+
+    /// ok, missing (the file went away) or error (it cannot be read).
+    public static func imageStatus(_ image: MediaImage) -> String {
+        guard let error = image.error?.lowercased() else { return "ok" }
+        return ["no such file", "not found", "missing", "vanished"].contains { error.contains($0) } ? "missing" : "error"
     }
 
     // MARK: Machines
@@ -147,7 +153,7 @@ public enum ModelProjection {
 
     public static let installColumns = [
         Column("Target", minWidth: 12, weight: 2), Column("Image/Edition", minWidth: 12, weight: 2), Column("Step", minWidth: 14, weight: 0),
-        Column("Progress", minWidth: 12, weight: 0), Column("Elapsed", minWidth: 7, weight: 0, kind: .number),
+        Column("Progress", minWidth: 14, weight: 0), Column("Elapsed", minWidth: 7, weight: 0, kind: .number),
         Column("ETA", minWidth: 6, weight: 0, kind: .number), Column("Last log line", minWidth: 12, weight: 4),
     ]
 
@@ -168,7 +174,7 @@ public enum ModelProjection {
             let last = job.error ?? job.events.last?.message ?? ""
             return Row(id: job.id,
                        cells: [job.machineName, "\(imageName) #\(job.editionIndex) \(edition?.editionID ?? "")",
-                               "\(InstallSteps.number(job.phase))/7 \(job.phase.rawValue)", progressBar(job.progress, width: 10),
+                               InstallSteps.number(job.phase).map { "\($0)/7 \(job.phase.rawValue)" } ?? job.phase.rawValue, progressBar(job.progress, width: 10),
                                elapsed.map(duration) ?? "", eta, last],
                        roles: [2: phaseRole(job.phase), 6: job.error != nil ? .failing : .normal])
         }
@@ -222,8 +228,9 @@ public enum InstallSteps {
     public static let titles = ["Resolve and expose media", "Render artefacts", "Create the VM stopped", "Razor repo, tag, policy",
                                 "Start and install", "Convert and publish", "Clean up"]
 
-    /// 1...7 for the phase's step; 0 while queued.
-    public static func number(_ phase: InstallPhase) -> Int {
+    /// 1...7 for the phase's step; 0 while queued; nil once failed or
+    /// cancelled (the phase no longer says which step it was).
+    public static func number(_ phase: InstallPhase) -> Int? {
         switch phase {
         case .queued: 0
         case .exposingMedia: 1
@@ -232,7 +239,8 @@ public enum InstallSteps {
         case .provisioning: 4
         case .booting, .installing: 5
         case .converting, .publishing: 6
-        case .cleaningUp, .done, .failed, .cancelled: 7
+        case .cleaningUp, .done: 7
+        case .failed, .cancelled: nil
         }
     }
 }

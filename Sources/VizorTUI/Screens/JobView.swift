@@ -12,7 +12,8 @@ public enum JobView {
             grid.put("This job is no longer known. Esc goes back.", x: 1, y: top, maxWidth: grid.width - 2, style: Style(.warning))
             return
         }
-        let current = InstallSteps.number(job.phase)
+        // A failed job stopped at the last step the dashboard saw it run.
+        let current = InstallSteps.number(job.phase) ?? stepTimes.keys.max() ?? 0
         let title = " \(job.machineName) — \(job.phase.rawValue) — \(ModelProjection.progressBar(job.progress, width: 20))  job \(job.id)"
         grid.fill(x: 0, y: top, width: grid.width, height: 1, style: Style(.columnHeader, bold: true))
         grid.put(title, x: 0, y: top, maxWidth: grid.width, style: Style(.columnHeader, bold: true))

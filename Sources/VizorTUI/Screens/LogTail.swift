@@ -150,13 +150,23 @@ public struct LogTail: Hashable, Sendable {
         let head = " \(title) — \(shownCount) lines\(dropped > 0 ? " (\(dropped) dropped)" : "") — " + flags.joined(separator: " · ")
         grid.fill(x: x, y: y, width: width, height: 1, style: Style(.columnHeader, bold: true))
         grid.put(head, x: x, y: y, maxWidth: width, style: Style(.columnHeader, bold: true))
-        let first = follow ? maxTop(page) : min(top, maxTop(page))
+        var first = follow ? maxTop(page) : min(top, maxTop(page))
+        if follow && wrap {
+            // Wrapped lines take several rows: walk back from the end until the page is full.
+            var rows = 0
+            first = shownCount
+            while first > 0 {
+                let needed = TextLayout.hardWrap(render(shownLine(first - 1)), width: width).count
+                if rows + needed > page { break }
+                rows += needed
+                first -= 1
+            }
+        }
         var row = y + 1
         var index = first
         while row < y + 1 + page, index < shownCount {
             let line = shownLine(index)
-            let prefix = timestamps ? ModelTime.stamp(line.time) + " " : ""
-            let text = prefix + "[\(line.source)] " + line.message
+            let text = render(line)
             let style = Style(Self.role(line.severity), bold: false, reverse: index == hit)
             let pieces = wrap ? TextLayout.hardWrap(text, width: width) : [text]
             for piece in pieces where row < y + 1 + page {
@@ -177,6 +187,10 @@ public struct LogTail: Hashable, Sendable {
             let text = message ?? "F follow  Space pause  / search  n N next/prev  & filter  w wrap  t time  g G top/end  Esc close"
             grid.put(text, x: x, y: bottom, maxWidth: width, style: Style(message == nil ? .dim : .warning))
         }
+    }
+
+    func render(_ line: LogLine) -> String {
+        (timestamps ? ModelTime.stamp(line.time) + " " : "") + "[\(line.source)] " + line.message
     }
 
     public static func role(_ severity: String) -> Role {

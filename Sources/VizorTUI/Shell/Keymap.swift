@@ -46,7 +46,7 @@ public struct Keymap: Sendable {
     public init(bindings: [KeyBinding]) { self.bindings = bindings }
 
     public static let standard = Keymap(bindings: [
-        KeyBinding([.char("n")], .paneCommand(.newMachine), "New VM (wizard), from the selected edition", context: .pane(.catalog), hint: "new VM"),
+        KeyBinding([.char("n")], .paneCommand(.newMachine), "New VM from the edition", context: .pane(.catalog), hint: "new VM"),
         KeyBinding([.char("n")], .paneCommand(.newMachine), "New VM (wizard)", context: .pane(.machines)),
         KeyBinding([.ctrl("r")], .paneCommand(.rescan), "Rescan the media sources", context: .pane(.catalog), hint: "rescan"),
         KeyBinding([.char("s")], .paneCommand(.start), "Start the VM", context: .pane(.machines), hint: "start"),

@@ -31,6 +31,7 @@ enum Dashboard {
         let shell = ShellStore(state: DashboardProgram.initialShellState(size: terminal.size))
         let loop = MainLoop<DashboardProgram.Message>(terminal: terminal)
         let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
+        program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
         await loop.run(program)
         token.cancel()
