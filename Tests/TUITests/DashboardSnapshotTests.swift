@@ -44,7 +44,7 @@ struct DashboardSnapshotTests {
     @Test(arguments: sizes) func eachWizardStep(size: Size) {
         let (dashboard, _) = ModelFixtures.dashboard(size)
         // Catalog: the first edition row under the Server ISO.
-        dashboard.type("jjj")
+        dashboard.type("jjjj")
         dashboard.type("n")
         assertSnapshot(dashboard.frame(), named: "dash-wizard-1-target-\(size)")
         dashboard.press(.enter)
