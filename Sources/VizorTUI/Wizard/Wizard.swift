@@ -149,7 +149,13 @@ public struct Wizard: Hashable, Sendable {
     private mutating func pick(_ field: WizardField) {
         let options = options(field)
         guard !options.isEmpty else { return }
-        values[field.key] = options[min(cursors[field.key] ?? 0, options.count - 1)]
+        values[field.key] = options[cursor(field, in: options)]
+    }
+
+    /// The highlighted option: where ↑↓ put it, else the current value, else the first.
+    public func cursor(_ field: WizardField, in options: [String]) -> Int {
+        if let cursor = cursors[field.key] { return min(cursor, max(0, options.count - 1)) }
+        return options.firstIndex(of: values[field.key] ?? "") ?? 0
     }
 
     private mutating func edit(_ field: WizardField, _ key: Key) {
@@ -169,13 +175,13 @@ public struct Wizard: Hashable, Sendable {
             value = value == "yes" ? "no" : "yes"
         case .list:
             switch key {
-            case .down: cursors[field.key] = min((cursors[field.key] ?? 0) + 1, max(0, options(field).count - 1)); return
-            case .up: cursors[field.key] = max(0, (cursors[field.key] ?? 0) - 1); return
+            case .down: cursors[field.key] = min(cursor(field, in: options(field)) + 1, max(0, options(field).count - 1)); return
+            case .up: cursors[field.key] = max(0, cursor(field, in: options(field)) - 1); return
             case .backspace: if !value.isEmpty { value.removeLast() }
             case .char(let c): value.append(c)
             default: return
             }
-            cursors[field.key] = 0
+            cursors[field.key] = nil
         case .text, .number, .secret:
             switch key {
             case .backspace: if !value.isEmpty { value.removeLast() }

@@ -44,7 +44,7 @@ extension Wizard {
                 y += 1
                 if focused, case .list = field.kind {
                     let options = options(field)
-                    let cursor = min(cursors[field.key] ?? 0, max(0, options.count - 1))
+                    let cursor = self.cursor(field, in: options)
                     let room = max(0, min(step == 1 ? bottom - y - 1 : 5, options.count))
                     let first = max(0, min(cursor - room + 1, options.count - room))
                     for option in options.dropFirst(first).prefix(room) {
