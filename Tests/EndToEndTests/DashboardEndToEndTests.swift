@@ -46,7 +46,8 @@ struct DashboardEndToEndTests {
     }
 
     @Test func operatorWalksThePanesAndQuits() throws {
-        let tmux = try TmuxSession(width: 100, height: 30, environment: try Self.emptyXDG())
+        // The light theme and NO_COLOR change colours only; the text is the same.
+        let tmux = try TmuxSession(width: 100, height: 30, environment: try Self.emptyXDG().merging(["VIZOR_THEME": "light", "NO_COLOR": "1"]) { $1 })
         try launch(tmux)
         var screen = try tmux.waitFor("1 Catalog", timeout: .seconds(60))
         #expect(screen.contains("site lab"))

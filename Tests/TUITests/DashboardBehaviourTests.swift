@@ -23,7 +23,7 @@ struct DashboardBehaviourTests {
         #expect(catalog.first { $0.id == "image:img-bad" }?.cells.last == "error")
         // Running machines are coloured ok, halted ones dim.
         let web = state.content(.machines).rows.first { $0.cells[0] == "web-01" }
-        #expect(web?.roles[2] == .ok)
+        #expect(web?.roles[2] == .good)
     }
 
     @Test func aStrayEnterCannotConfirmADelete() {

@@ -65,7 +65,7 @@ struct LogTailTests {
         #expect(grid.line(3).hasPrefix("[razor] line"))
         #expect(grid.line(4).hasPrefix(" 99"))
         #expect(grid.line(5).hasPrefix("F follow") || grid.line(5).contains("follow"))
-        #expect(LogTail.role("error") == .failing && LogTail.role("warning") == .stale)
+        #expect(LogTail.role("error") == .bad && LogTail.role("warning") == .caution)
     }
 
     @Test func staysFastWithAHundredThousandLines() {

@@ -76,7 +76,7 @@ public enum ModelProjection {
                                 cells: ["  \(name)", "\(image.editions.count) editions", image.buildArchitecture?.rawValue ?? "",
                                         build, image.mediaLanguages.joined(separator: ","), bytes(image.size),
                                         image.bootable.map(\.rawValue).joined(separator: "+"), status],
-                                roles: [7: status == "ok" ? .ok : .failing]))
+                                roles: [7: status == "ok" ? .good : .bad]))
                 for edition in image.editions {
                     rows.append(Row(id: "edition:\(image.id):\(edition.index)",
                                     cells: ["    \(edition.index) \(edition.displayName ?? edition.name)", edition.editionID ?? "",
@@ -121,10 +121,10 @@ public enum ModelProjection {
 
     public static func powerRole(_ state: PowerState) -> Role {
         switch state {
-        case .running: .ok
+        case .running: .good
         case .halted, .destroyed: .dim
-        case .paused, .suspended, .starting, .stopping: .stale
-        case .unknown: .unknown
+        case .paused, .suspended, .starting, .stopping: .caution
+        case .unknown: .dim
         }
     }
 
@@ -144,7 +144,7 @@ public enum ModelProjection {
             return Row(id: machineRowID(item.backend, t.id),
                        cells: [t.name, displayName(item.backend.kind), t.osType, t.location, yes(t.isPublic), yes(t.isFeatured),
                                yes(t.isReady), bytes(UInt64(max(0, t.sizeBytes)))],
-                       roles: [6: t.isReady ? .ok : .stale])
+                       roles: [6: t.isReady ? .good : .caution])
         }
         return .table(columns: templateColumns, rows: rows)
     }
@@ -176,15 +176,15 @@ public enum ModelProjection {
                        cells: [job.machineName, "\(imageName) #\(job.editionIndex) \(edition?.editionID ?? "")",
                                InstallSteps.number(job.phase).map { "\($0)/7 \(job.phase.rawValue)" } ?? job.phase.rawValue, progressBar(job.progress, width: 10),
                                elapsed.map(duration) ?? "", eta, last],
-                       roles: [2: phaseRole(job.phase), 6: job.error != nil ? .failing : .normal])
+                       roles: [2: phaseRole(job.phase), 6: job.error != nil ? .bad : .normal])
         }
         return .table(columns: installColumns, rows: rows)
     }
 
     public static func phaseRole(_ phase: InstallPhase) -> Role {
         switch phase {
-        case .done: .ok
-        case .failed: .failing
+        case .done: .good
+        case .failed: .bad
         case .cancelled: .dim
         default: .accent
         }

@@ -21,8 +21,8 @@ public enum JobView {
             let n = i + 1
             let y = top + 1 + i
             let state: (String, Role)
-            if job.phase == .failed && n == current { state = ("✖ failed ", .failing) }
-            else if job.phase == .done || n < current { state = ("✔ done   ", .ok) }
+            if job.phase == .failed && n == current { state = ("✖ failed ", .bad) }
+            else if job.phase == .done || n < current { state = ("✔ done   ", .good) }
             else if n == current && !job.phase.isFinished { state = ("▶ running", .accent) }
             else { state = ("· pending", .dim) }
             var line = "\(n). " + DisplayWidth.pad(name, to: 26) + " " + state.0
@@ -34,7 +34,7 @@ public enum JobView {
         }
         var logTop = top + 8
         if let error = job.error {
-            grid.put("error: " + error + "   (R retry, C cancel, X clean up in the installs pane)", x: 1, y: logTop, maxWidth: grid.width - 2, style: Style(.failing, bold: true))
+            grid.put("error: " + error + "   (R retry, C cancel, X clean up in the installs pane)", x: 1, y: logTop, maxWidth: grid.width - 2, style: Style(.bad, bold: true))
             logTop += 1
         }
         tail.draw(into: &grid, x: 0, y: logTop, width: grid.width, height: top + height - logTop, title: "log (l full screen, Esc back)")

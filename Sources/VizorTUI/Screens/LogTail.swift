@@ -195,8 +195,8 @@ public struct LogTail: Hashable, Sendable {
 
     public static func role(_ severity: String) -> Role {
         switch severity.lowercased() {
-        case "error", "fatal", "critical": .failing
-        case "warning", "warn": .stale
+        case "error", "fatal", "critical": .bad
+        case "warning", "warn": .caution
         case "debug", "trace": .dim
         default: .normal
         }

@@ -12,7 +12,7 @@ extension Wizard {
         for (i, title) in Self.stepTitles.enumerated() {
             let mark = i < step ? "●" : (i == step ? "◉" : "○")
             let text = width >= 80 ? "\(mark) \(i + 1) \(title)  " : "\(mark)\(i + 1) "
-            x += grid.put(text, x: x, y: top, maxWidth: max(0, width - x), style: Style(i == step ? .activeTab : (i < step ? .ok : .dim), bold: i == step))
+            x += grid.put(text, x: x, y: top, maxWidth: max(0, width - x), style: Style(i == step ? .activeTab : (i < step ? .good : .dim), bold: i == step))
         }
         var y = top + 2
         let bottom = top + height - 1
@@ -37,7 +37,7 @@ extension Wizard {
                 grid.put(DisplayWidth.pad(shown, to: valueWidth), x: valueX, y: y, maxWidth: valueWidth, style: Style(focused ? .selected : .columnHeader))
                 let afterX = valueX + valueWidth + 1
                 if let problem = error(field.key) {
-                    grid.put("✖ " + problem, x: afterX, y: y, maxWidth: max(0, width - afterX), style: Style(.failing))
+                    grid.put("✖ " + problem, x: afterX, y: y, maxWidth: max(0, width - afterX), style: Style(.bad))
                 } else if !field.hint.isEmpty, afterX < width {
                     grid.put(field.hint, x: afterX, y: y, maxWidth: max(0, width - afterX), style: Style(.dim))
                 }
