@@ -71,6 +71,14 @@ final class TestSambaServer {
             process.terminate()
             process.waitUntilExit()
         }
+        // smbd starts samba-dcerpcd and its rpcd_* workers on demand, outside
+        // --no-process-group's reach; they carry this test's config path.
+        for attempt in 0..<20 {
+            let signal = attempt < 10 ? "-TERM" : "-KILL"
+            let status = (try? run("/usr/bin/pkill", [signal, "-f", "--", "--configfile=\(configFile)"]))?.status ?? 1
+            if status != 0 { break }  // nothing left to signal
+            usleep(100_000)
+        }
         directory.remove()
     }
 }

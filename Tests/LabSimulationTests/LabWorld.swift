@@ -61,7 +61,7 @@ struct LabWorld: Sendable {
     /// the CD to the guest tools ISO, as the orchestrator does after the first boot.
     func swapToToolsAfterFirstBoot(_ hypervisor: any Hypervisor, machine: String, node: String) async throws {
         try await wait("WinPE of \(node)") {
-            try await log(node).contains { $0.event == "get_raw_file" }
+            try await log(node).contains { $0.event == "get_raw_file" || $0.message.hasPrefix("winpe_started_node_") }
         }
         try await hypervisor.ejectCD(machineID: machine)
         try await hypervisor.insertCD(machineID: machine, iso: "guest-tools.iso")

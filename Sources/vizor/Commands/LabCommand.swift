@@ -36,12 +36,18 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Exit code simulated setup.exe returns (0 = success).")
         var setupExitCode: Int?
 
+        @Option(help: "WinPE start-up the guests run: vizor (Vizor's injected start-up) or razor-task (Razor's windows task).")
+        var winpe: String = LabGuestWinPEDialect.vizor.rawValue
+
         func validate() throws {
             guard pace >= 0.5, pace <= 86_400 else { throw ValidationError("--pace must be between 0.5 and 86400 seconds") }
+            guard LabGuestWinPEDialect(rawValue: winpe) != nil else {
+                throw ValidationError("--winpe must be vizor or razor-task, not '\(winpe)'")
+            }
             guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
                 throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
             }
-            if let hangAt, LabGuestHangPoint(argument: hangAt) == nil {
+            if let hangAt, LabGuestHangPoint(parsing: hangAt) == nil {
                 throw ValidationError("--hang-at must be winpe, setup or step:<name>, not '\(hangAt)'")
             }
         }
@@ -50,7 +56,8 @@ struct LabCommand: AsyncParsableCommand {
             guard !noSimulation else { return nil }
             var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
             options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
-                                            hang: hangAt.flatMap(LabGuestHangPoint.init(argument:)), setupExitCode: setupExitCode)
+                                            hang: hangAt.flatMap(LabGuestHangPoint.init(parsing:)), setupExitCode: setupExitCode)
+            options.winpe = LabGuestWinPEDialect(rawValue: winpe) ?? .vizor
             return options
         }
 
@@ -59,19 +66,6 @@ struct LabCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((suite.announcementLine() + "\n").utf8))
             await waitForTerminationSignal()
             await suite.stop()
-        }
-    }
-}
-
-extension LabGuestHangPoint {
-    /// `winpe`, `setup` or `step:<name>`, as `--hang-at` takes it.
-    init?(argument: String) {
-        switch argument {
-        case "winpe": self = .winpe
-        case "setup": self = .setup
-        default:
-            guard argument.hasPrefix("step:"), argument.count > 5 else { return nil }
-            self = .step(String(argument.dropFirst(5)))
         }
     }
 }

@@ -39,7 +39,7 @@ extension LabGuestSimulator {
             case "boot_local":
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
-                try await winpeInstall(key, node: outcome.nodeName)
+                try await winpeInstall(key, node: outcome)
             }
         }
     }
@@ -58,27 +58,43 @@ extension LabGuestSimulator {
 
     // MARK: WinPE and setup
 
-    private func winpeInstall(_ key: String, node: String) async throws {
+    private func winpeInstall(_ key: String, node: LabRazorBoot) async throws {
         let faults = currentFaults(key)
         var fresh = LabGuestDisk()
         fresh.phase = .blank
-        fresh.node = node
-        fresh.steps = await postInstallSteps(node: node)
+        fresh.node = node.nodeName
+        fresh.steps = await postInstallSteps(node: node.nodeName)
         try Task.checkCancellation()
         tracked[key]?.disk = fresh
         setActivity(key, "WinPE")
+        let name = node.nodeName
+        let vizor = options.winpe == .vizor
         try await pause(LabGuestPhaseWeight.winpe)
-        try? await razor.advanceWindowsInstall(node: node, .winpe)
+        if vizor {
+            await log(name, "winpe_started_node_\(node.nodeID)")
+        } else {
+            try? await razor.advanceWindowsInstall(node: name, .winpe)
+        }
         if faults.hang == .winpe { try await hang(key) }
         try await pause(LabGuestPhaseWeight.shareMap)
-        try? await razor.advanceWindowsInstall(node: node, .secondStage)
+        if vizor {
+            await log(name, "net_use_try_1_exit_code_0")
+            await log(name, "start_installer")
+        } else {
+            try? await razor.advanceWindowsInstall(node: name, .secondStage)
+        }
         setActivity(key, "setup")
         try await pause(LabGuestPhaseWeight.setup)
         if faults.hang == .setup { try await hang(key) }
         let code = faults.setupExitCode ?? 0
-        try? await razor.advanceWindowsInstall(node: node, .setup(exitCode: code))
+        if vizor {
+            await log(name, "setup_exit_code_\(code)")
+            if code != 0 { await log(name, "unexpected_exit_code_\(code)", severity: "error") }
+        } else {
+            try? await razor.advanceWindowsInstall(node: name, .setup(exitCode: code))
+        }
         guard code == 0 else { return setActivity(key, "setup failed with exit code \(code)") }
-        try? await razor.advanceWindowsInstall(node: node, .finished)
+        await stage(name, "finished")
         try Task.checkCancellation()
         tracked[key]?.disk.phase = .setupApplied
         try await restart(key)
@@ -120,9 +136,11 @@ extension LabGuestSimulator {
             if state == .running {
                 await log(node, "step \(step) was interrupted by a restart; running it again", severity: "warn")
             }
+            try Task.checkCancellation()
             tracked[key]?.disk.stepStates[step] = .running
             tracked[key]?.disk.attempts[step, default: 0] += 1
             await stage(node, step + "_begins")
+            try Task.checkCancellation()
             setActivity(key, "step \(step)")
             let seals = step == LabGuestStep.seal
             if seals {
@@ -134,6 +152,7 @@ extension LabGuestSimulator {
             if faults.hang == .step(step) { try await hang(key) }
             try await pause(LabGuestPhaseWeight.step(step))
             if let failure = failure(key, step: step, faults: faults) {
+                try Task.checkCancellation()
                 tracked[key]?.disk.stepStates[step] = .failed
                 await log(node, "step \(step) failed: \(failure)", severity: "error")
                 await stage(node, step + "_failed")
@@ -150,6 +169,7 @@ extension LabGuestSimulator {
             }
             tracked[key]?.disk.stepStates[step] = .done
             await stage(node, step + "_ends")
+            try Task.checkCancellation()
             if step == LabGuestStep.guestTools { tracked[key]?.disk.toolsInstalled = true }
             if LabGuestStep.requestsRestart(step) {
                 await log(node, "step \(step) needs a restart; the sequence resumes after logon")
@@ -251,7 +271,9 @@ extension LabGuestSimulator {
         tracked[key].map { faults(for: $0.machine) } ?? defaultFaults
     }
 
+    /// A cancelled walk no longer speaks for the VM: the watcher has said what happened.
     func setActivity(_ key: String, _ activity: String) {
+        guard !Task.isCancelled else { return }
         tracked[key]?.activity = activity
     }
 }

@@ -19,7 +19,7 @@ public struct LabSimulationPace: Sendable, Equatable {
     public static let fastest = install(taking: .seconds(3))
 
     /// Weight of the default plan's walk (see `LabGuestPhaseWeight`).
-    public static let defaultInstallWeight = 40
+    public static let defaultInstallWeight = 43
 }
 
 /// Weights of each phase of a simulated Windows install, in pace units.
@@ -59,6 +59,17 @@ public enum LabGuestHangPoint: Sendable, Equatable, Hashable {
     case setup
     /// Inside a post-install step, after its `<step>_begins`.
     case step(String)
+
+    /// `winpe`, `setup` or `step:<name>`, as `vizor lab serve --hang-at` takes it.
+    public init?(parsing text: String) {
+        switch text {
+        case "winpe": self = .winpe
+        case "setup": self = .setup
+        default:
+            guard text.hasPrefix("step:"), text.count > 5 else { return nil }
+            self = .step(String(text.dropFirst(5)))
+        }
+    }
 }
 
 /// A post-install step that fails.
@@ -94,6 +105,18 @@ public struct LabGuestFaults: Sendable, Equatable {
     public static let none = LabGuestFaults()
 }
 
+/// Which WinPE start-up the guest runs, which decides its node log lines.
+public enum LabGuestWinPEDialect: String, Sendable, Equatable, CaseIterable {
+    /// Vizor's injected start-up (`vizor-winpe.cmd`): `/svc/log` lines
+    /// `winpe_started_node_<id>`, `net_use_try_1_exit_code_0`, `start_installer`,
+    /// `setup_exit_code_<n>` (and `unexpected_exit_code_<n>` at error severity);
+    /// its files come from Vizor's artefact server, so Razor logs no fetches.
+    case vizor
+    /// Razor's stock windows task: `get_raw_file wimboot`, `get_task_file`
+    /// `second-stage.ps1` and `unattended.xml`, `map_network_share`, `start_installer`, `exit_code=<n>`.
+    case razorTask = "razor-task"
+}
+
 /// Everything the simulator is told at start.
 public struct LabSimulationOptions: Sendable, Equatable {
     public var pace: LabSimulationPace
@@ -109,12 +132,13 @@ public struct LabSimulationOptions: Sendable, Equatable {
     /// What the XenServer guest agent reports once the tools are installed.
     public var toolsVersion: LabGuestToolsVersion
     public var osName: String
+    public var winpe: LabGuestWinPEDialect
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
                 requireToolsMedia: Bool = true, faults: LabGuestFaults = .none,
                 toolsVersion: LabGuestToolsVersion = LabGuestToolsVersion(),
-                osName: String = "Microsoft Windows Server 2022 Standard") {
+                osName: String = "Microsoft Windows Server 2022 Standard", winpe: LabGuestWinPEDialect = .vizor) {
         self.pace = pace
         self.pollInterval = pollInterval
         self.postInstallSteps = postInstallSteps
@@ -122,6 +146,7 @@ public struct LabSimulationOptions: Sendable, Equatable {
         self.faults = faults
         self.toolsVersion = toolsVersion
         self.osName = osName
+        self.winpe = winpe
     }
 
     /// Fastest pace, quick polling: for tests.
