@@ -182,7 +182,7 @@ let package = Package(
                 "LabXAPI", "LabCloudStack", "LabRazor",
             ],
             swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "VizorStore", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "LabSimulationTests",
             dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",

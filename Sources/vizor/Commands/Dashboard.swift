@@ -33,7 +33,12 @@ enum Dashboard {
         let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
+        // Install jobs come from the journal: history across restarts, and
+        // live progress of jobs any vizor process drives.
+        let feed = (try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))).map { JournalFeed(journal: $0, store: store) }
+        feed?.start()
         await loop.run(program)
+        feed?.stop()
         token.cancel()
         store.shutdown()
     }
