@@ -138,7 +138,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "VizorTUI",
-            dependencies: ["VizorModel", "CNcurses"],
+            dependencies: ["VizorModel", "BackendKit", "VizorMedia", "VizorProvisioning", "CNcurses"],
             swiftSettings: strict),
         .executableTarget(
             name: "vizor",
@@ -190,7 +190,7 @@ let package = Package(
                 "LabXAPI", "LabCloudStack", "LabRazor",
             ],
             swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "VizorStore", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "LabSimulationTests",
             dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",

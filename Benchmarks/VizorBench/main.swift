@@ -14,6 +14,8 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
      { try await ModelBench.run() }),
     ("install", "20 concurrent lab installs at the fastest pace vs 2: CPU, memory, journal writes, backend calls per install",
      { try await InstallBench.run() }),
+    ("dashboard", "dashboard over 10,000 machines: key press to frame, one-row change vs full repaint, idle bytes/s",
+     { try await DashboardBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -46,6 +46,19 @@ public struct Keymap: Sendable {
     public init(bindings: [KeyBinding]) { self.bindings = bindings }
 
     public static let standard = Keymap(bindings: [
+        KeyBinding([.char("n")], .paneCommand(.newMachine), "New VM from the edition", context: .pane(.catalog), hint: "new VM"),
+        KeyBinding([.char("n")], .paneCommand(.newMachine), "New VM (wizard)", context: .pane(.machines)),
+        KeyBinding([.ctrl("r")], .paneCommand(.rescan), "Rescan the media sources", context: .pane(.catalog), hint: "rescan"),
+        KeyBinding([.char("s")], .paneCommand(.start), "Start the VM", context: .pane(.machines), hint: "start"),
+        KeyBinding([.char("S")], .paneCommand(.stop), "Stop the VM (asks first)", context: .pane(.machines), hint: "stop"),
+        KeyBinding([.char("b")], .paneCommand(.reboot), "Reboot the VM (asks first)", context: .pane(.machines)),
+        KeyBinding([.char("D"), .function(8)], .paneCommand(.delete), "Delete the VM (asks for its name)", context: .pane(.machines), hint: "delete", hintKeys: "D"),
+        KeyBinding([.char("l")], .paneCommand(.openJob), "Open the VM's install job", context: .pane(.machines)),
+        KeyBinding([.char("p")], .paneCommand(.publish), "Publish the template", context: .pane(.templates), hint: "publish"),
+        KeyBinding([.char("u")], .paneCommand(.unpublish), "Unpublish the template (asks first)", context: .pane(.templates)),
+        KeyBinding([.char("D"), .function(8)], .paneCommand(.delete), "Delete the template (asks for its name)", context: .pane(.templates), hint: "delete", hintKeys: "D"),
+        KeyBinding([.enter], .paneCommand(.openJob), "Open the job: timeline and live log", context: .pane(.installs), hint: "open job"),
+        KeyBinding([.char("l")], .paneCommand(.openLog), "Log tail of the job", context: .pane(.installs), hint: "log"),
         KeyBinding([.char("?")], .toggleHelp, "Show this help", context: .global, hint: "help"),
         KeyBinding([.char("q")], .quit, "Quit vizor", context: .global, hint: "quit"),
         KeyBinding([.char("1")], .selectPane(.catalog), "Catalog pane", context: .global, hint: "panes", hintKeys: "1-4"),

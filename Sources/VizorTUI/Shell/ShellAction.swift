@@ -33,6 +33,15 @@ public enum ShellAction: Hashable, Sendable {
     case setHeader(site: String, badges: [HealthBadge])
     case setKnownSites([String])
     case flash(String?)
+    /// A pane's own operation on the selected row (start, delete, open a job...).
+    case paneCommand(PaneCommand)
+}
+
+/// Operations a pane offers on its selected row. The shell only forwards
+/// them (with the row id); the dashboard asks for confirmation and sends
+/// model actions.
+public enum PaneCommand: String, Hashable, Sendable, CaseIterable {
+    case start, stop, reboot, delete, publish, unpublish, openJob, openLog, newMachine, rescan, retry, cancel, cleanup
 }
 
 /// What the shell asks of the world after an action; the dashboard turns
@@ -43,6 +52,8 @@ public enum ShellRequest: Hashable, Sendable {
     case switchSite(String)
     /// The operator opened the details of a row.
     case showDetails(PaneID, rowID: String)
+    /// A pane operation on a row (nil when the pane has no selected row).
+    case paneCommand(PaneCommand, PaneID, rowID: String?)
 }
 
 /// The `:` commands: names, completion and parsing.

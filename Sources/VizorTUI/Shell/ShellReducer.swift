@@ -111,6 +111,10 @@ public enum ShellReducer {
             state.knownSites = sites
         case .flash(let message):
             state.flash = message
+        case .paneCommand(let command):
+            let rows = state.visibleRows(pane)
+            let id = state.selectedIndex(pane, in: rows).map { rows[$0].id }
+            return [.paneCommand(command, pane, rowID: id)]
         }
         return []
     }

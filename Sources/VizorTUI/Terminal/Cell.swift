@@ -5,6 +5,9 @@ public enum Role: UInt8, Hashable, Sendable, CaseIterable {
     case normal, header, tab, activeTab, selected, columnHeader
     case ok, stale, failing, unknown
     case dim, accent, warning, overlay
+    /// Status colours inside tables and views (no header background):
+    /// running / done, transitional, failed.
+    case good, caution, bad
 }
 
 /// How a cell is drawn.

@@ -15,6 +15,8 @@ public final class NcursesTerminal: Terminal {
         public var escapeDelay: Int = 75
         /// Colour off when NO_COLOR is set (https://no-color.org) or asked.
         public var color: Bool = ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+        /// The palette; `VIZOR_THEME` (dark, light, monochrome) in the environment picks it.
+        public var theme: Theme = ProcessInfo.processInfo.environment["VIZOR_THEME"].flatMap(Theme.init(rawValue:)) ?? .dark
         public init() {}
     }
 
@@ -59,7 +61,7 @@ public final class NcursesTerminal: Terminal {
         curs_set(0)
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { vz_set_escdelay(Int32(options.escapeDelay)) }
         let terminal = NcursesTerminal()
-        terminal.setUpPalette(color: options.color && has_colors())
+        terminal.setUpPalette(color: options.color && options.theme != .monochrome && has_colors(), light: options.theme == .light)
         return terminal
     }
 
@@ -168,13 +170,13 @@ public final class NcursesTerminal: Terminal {
     /// Maps each role to attributes and a colour pair: 256-colour tones where
     /// the terminal has them, the 8 basic colours otherwise, and attributes
     /// only (reverse, bold, dim) in monochrome or under NO_COLOR.
-    private func setUpPalette(color: Bool) {
+    private func setUpPalette(color: Bool, light: Bool) {
         let a = (normal: vz_a_normal(), bold: vz_a_bold(), dim: vz_a_dim(), reverse: vz_a_reverse(), underline: vz_a_underline())
         guard color else {
             palette = [
                 .header: (a.reverse, 0), .activeTab: (a.reverse | a.bold, 0), .selected: (a.reverse, 0),
                 .columnHeader: (a.bold, 0), .failing: (a.bold, 0), .stale: (a.bold, 0), .unknown: (a.dim, 0),
-                .dim: (a.dim, 0), .warning: (a.bold, 0),
+                .dim: (a.dim, 0), .warning: (a.bold, 0), .bad: (a.bold | a.underline, 0), .caution: (a.bold, 0),
             ]
             return
         }
@@ -182,7 +184,20 @@ public final class NcursesTerminal: Terminal {
         use_default_colors()
         colors = Int(vz_colors())
         let rich = colors >= 256
-        let specs: [(Role, Int16, Int16, attr_t)] = [
+        let specs = light ? lightSpecs(rich: rich, a: a) : darkSpecs(rich: rich, a: a)
+        for (index, spec) in specs.enumerated() {
+            let pair = Int16(index + 1)
+            guard Int32(pair) < vz_color_pairs() else { break }
+            init_pair(pair, spec.1, spec.2)
+            palette[spec.0] = (spec.3, pair)
+        }
+    }
+
+    private typealias Attributes = (normal: attr_t, bold: attr_t, dim: attr_t, reverse: attr_t, underline: attr_t)
+
+    /// Light text on the terminal's own (dark) background.
+    private func darkSpecs(rich: Bool, a: Attributes) -> [(Role, Int16, Int16, attr_t)] {
+        [
             (.header, rich ? 231 : Int16(COLOR_BLACK), rich ? 24 : Int16(COLOR_CYAN), a.normal),
             (.tab, Int16(COLOR_CYAN), -1, a.normal),
             (.activeTab, rich ? 16 : Int16(COLOR_BLACK), rich ? 179 : Int16(COLOR_YELLOW), a.bold),
@@ -196,13 +211,32 @@ public final class NcursesTerminal: Terminal {
             (.accent, Int16(COLOR_CYAN), -1, a.normal),
             (.warning, Int16(COLOR_YELLOW), -1, a.normal),
             (.overlay, rich ? 252 : -1, rich ? 236 : -1, a.normal),
+            (.good, Int16(COLOR_GREEN), -1, a.normal),
+            (.caution, Int16(COLOR_YELLOW), -1, a.normal),
+            (.bad, rich ? 203 : Int16(COLOR_RED), -1, a.bold),
         ]
-        for (index, spec) in specs.enumerated() {
-            let pair = Int16(index + 1)
-            guard Int32(pair) < vz_color_pairs() else { break }
-            init_pair(pair, spec.1, spec.2)
-            palette[spec.0] = (spec.3, pair)
-        }
+    }
+
+    /// Dark text for terminals with a light background.
+    private func lightSpecs(rich: Bool, a: Attributes) -> [(Role, Int16, Int16, attr_t)] {
+        [
+            (.header, rich ? 16 : Int16(COLOR_BLACK), rich ? 153 : Int16(COLOR_CYAN), a.normal),
+            (.tab, rich ? 24 : Int16(COLOR_BLUE), -1, a.normal),
+            (.activeTab, rich ? 16 : Int16(COLOR_BLACK), rich ? 222 : Int16(COLOR_YELLOW), a.bold),
+            (.selected, rich ? 16 : Int16(COLOR_BLACK), rich ? 153 : Int16(COLOR_CYAN), a.normal),
+            (.columnHeader, -1, -1, a.bold),
+            (.ok, rich ? 22 : Int16(COLOR_GREEN), rich ? 153 : Int16(COLOR_CYAN), a.bold),
+            (.stale, rich ? 130 : Int16(COLOR_YELLOW), rich ? 153 : Int16(COLOR_CYAN), a.bold),
+            (.failing, rich ? 124 : Int16(COLOR_RED), rich ? 153 : Int16(COLOR_CYAN), a.bold),
+            (.unknown, rich ? 240 : Int16(COLOR_BLACK), rich ? 153 : Int16(COLOR_CYAN), a.normal),
+            (.dim, rich ? 244 : -1, -1, rich ? a.normal : a.dim),
+            (.accent, rich ? 25 : Int16(COLOR_BLUE), -1, a.normal),
+            (.warning, rich ? 130 : Int16(COLOR_RED), -1, a.normal),
+            (.overlay, rich ? 16 : -1, rich ? 254 : -1, a.normal),
+            (.good, rich ? 22 : Int16(COLOR_GREEN), -1, a.bold),
+            (.caution, rich ? 130 : Int16(COLOR_YELLOW), -1, a.bold),
+            (.bad, rich ? 124 : Int16(COLOR_RED), -1, a.bold),
+        ]
     }
 
     /// The C library's opinion of a character's width in the current locale,

@@ -11,6 +11,8 @@ public final class VirtualTerminal: Terminal {
     public private(set) var lastCellsWritten = 0
     /// ANSI bytes the last `present` would have sent.
     public private(set) var lastBytesWritten = 0
+    /// ANSI bytes of every `present` so far (idle-traffic measurements).
+    public private(set) var totalBytesWritten = 0
     /// Frames presented so far.
     public private(set) var framesPresented = 0
     private var pending: [InputEvent] = []
@@ -25,6 +27,7 @@ public final class VirtualTerminal: Terminal {
         let runs = grid.diff(from: hasPresented ? screen : nil)
         lastCellsWritten = runs.reduce(0) { $0 + $1.cells.count }
         lastBytesWritten = ANSIEncoder.encode(runs).count
+        totalBytesWritten += lastBytesWritten
         screen = grid
         hasPresented = true
         framesPresented += 1

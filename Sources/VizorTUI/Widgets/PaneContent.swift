@@ -21,9 +21,12 @@ public struct Column: Hashable, Sendable {
 public struct Row: Hashable, Sendable, Identifiable {
     public var id: String
     public var cells: [String]
-    public init(id: String, cells: [String]) {
+    /// Colour role per cell (e.g. a power state); nil cells use the row's style.
+    public var roles: [Int: Role]
+    public init(id: String, cells: [String], roles: [Int: Role] = [:]) {
         self.id = id
         self.cells = cells
+        self.roles = roles
     }
 }
 

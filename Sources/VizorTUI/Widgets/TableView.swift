@@ -64,7 +64,8 @@ public struct TableView {
             column = x
             for (i, spec) in columns.enumerated() where widths[i] > 0 {
                 let text = i < row.cells.count ? row.cells[i] : ""
-                grid.put(DisplayWidth.pad(text, to: widths[i], alignRight: spec.kind == .number), x: column, y: y + 1 + line, style: style)
+                let cellStyle = selected ? style : (row.roles[i].map { Style($0, bold: true) } ?? style)
+                grid.put(DisplayWidth.pad(text, to: widths[i], alignRight: spec.kind == .number), x: column, y: y + 1 + line, style: cellStyle)
                 column += widths[i] + 1
             }
         }

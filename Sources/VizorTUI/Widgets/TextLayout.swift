@@ -53,3 +53,20 @@ extension CellGrid {
         }
     }
 }
+
+extension TextLayout {
+    /// Cuts `text` into pieces of at most `width` display columns, without
+    /// looking for word breaks (log lines are not prose).
+    public static func hardWrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var pieces: [String] = [], current = "", used = 0
+        for character in text {
+            let w = DisplayWidth.of(String(character))
+            if used + w > width { pieces.append(current); current = ""; used = 0 }
+            current.append(character)
+            used += w
+        }
+        pieces.append(current)
+        return pieces
+    }
+}

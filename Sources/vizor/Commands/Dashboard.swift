@@ -1,14 +1,24 @@
 import ArgumentParser
 import Foundation
+import VizorModel
+import VizorStore
 import VizorTUI
 
-/// Opens the dashboard: takes the terminal, runs the shell's main loop on the
-/// main actor, and gives the terminal back on every way out (normal exit,
-/// SIGINT/SIGTERM/SIGHUP through the loop, fatal signals through the
-/// terminal's crash handler).
+/// Opens the dashboard: starts the model (the configuration's sites, or the
+/// embedded lab when there is none), takes the terminal, and runs the
+/// dashboard on the main actor until the operator quits. The terminal is
+/// given back on every way out (normal exit, SIGINT/SIGTERM/SIGHUP through
+/// the loop, fatal signals through the terminal's crash handler).
 enum Dashboard {
     @MainActor
     static func run() async throws {
+        let runtime: VizorRuntime
+        do {
+            runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor))
+        } catch let errors as ConfigErrors {
+            throw CLIError(.failure, "the configuration is invalid:\n" + errors.description)
+        }
+        runtime.store.startTicking()
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal.start()
@@ -17,12 +27,19 @@ enum Dashboard {
             throw ExitCode(2)
         }
         defer { terminal.stop() }
-        let store = ShellStore(state: ShellState(size: terminal.size))
-        let loop = MainLoop<ShellAction>(terminal: terminal)
-        let program = ShellProgram(store: store) { _ in
-            // Site switches and details requests reach the model here once
-            // the dashboard is wired to it.
-        }
+        let store = runtime.store
+        let shell = ShellStore(state: DashboardProgram.initialShellState(size: terminal.size))
+        let loop = MainLoop<DashboardProgram.Message>(terminal: terminal)
+        let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
+        program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
+        let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
+        // Install jobs come from the journal: history across restarts, and
+        // live progress of jobs any vizor process drives.
+        let feed = (try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))).map { JournalFeed(journal: $0, store: store) }
+        feed?.start()
         await loop.run(program)
+        feed?.stop()
+        token.cancel()
+        store.shutdown()
     }
 }

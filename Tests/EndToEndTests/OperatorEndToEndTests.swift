@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// The operator's day against the lab, in tmux: browse the catalog, open the
+/// wizard from an edition, find the lab's machines and templates, delete a VM
+/// through its typed-name confirmation (a stray Enter does nothing), quit,
+/// start again and find the wizard's last values remembered for the site.
+@Suite("Operator in tmux against the lab", .serialized)
+struct OperatorEndToEndTests {
+    private func start(_ tmux: TmuxSession) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DashboardEndToEndTests.binary), "build first: swift build --build-tests")
+        try tmux.type("clear; '\(DashboardEndToEndTests.binary)'; echo \"EXIT=$?\"")
+        try tmux.send("Enter")
+    }
+
+    @Test func browseWizardDeleteQuitAndRestart() throws {
+        let env = try DashboardEndToEndTests.emptyXDG()
+        let tmux = try TmuxSession(width: 160, height: 48, environment: env)
+        try start(tmux)
+        // The lab comes up: the catalog tree fills, every backend turns ok.
+        var screen = try tmux.waitUntil("catalog and health", timeout: .seconds(90)) {
+            $0.contains("Windows_Server_2022_x64_en-US.iso") && $0.contains("XenServer ok") && $0.contains("CloudStack ok")
+        }
+        #expect(screen.contains("Windows Server 2022 Datacenter"))
+
+        // Filter the catalog to one edition and open the wizard from it.
+        try tmux.send("/")
+        try tmux.type("Datacenter (Desktop")
+        try tmux.send("Enter")
+        screen = try tmux.waitUntil("filtered") { $0.contains("filter /Datacenter (Desktop") }
+        try tmux.send("n")
+        screen = try tmux.waitFor("New VM")
+        #expect(screen.contains("◉ 1 Target"))
+        try tmux.send("Enter")
+        screen = try tmux.waitFor("◉ 2 Media")
+        #expect(screen.contains("▸ Windows Server 2022 Datacenter (Desktop Experience)"))
+        try tmux.send("Enter")
+        screen = try tmux.waitFor("◉ 3 Install")
+        try tmux.type("srv_01")
+        screen = try tmux.waitFor("'_' is not allowed")
+        for _ in 0..<6 { try tmux.send("BSpace") }
+        try tmux.type("srv-01")
+        try tmux.waitUntil("valid host name") { !$0.contains("is not allowed") && $0.contains("srv-01") }
+        try tmux.send("Enter")
+        try tmux.waitFor("◉ 4 Template")
+        try tmux.send("Enter")
+        screen = try tmux.waitFor("These actions will be taken")
+        #expect(screen.contains("Create VM srv-01 stopped on XenServer"))
+        // Enter does not start anything on the review; F10 does. The
+        // orchestrator is not connected to the dashboard yet, and it says so.
+        try tmux.send("Enter")
+        try tmux.waitFor("press F10 to start")
+        try tmux.send("F10")
+        try tmux.waitFor("not connected to this dashboard yet")
+        try tmux.send("Escape")
+
+        // Machines of the lab, coloured power state, then delete db-01.
+        try tmux.send("2")
+        screen = try tmux.waitUntil("machines listed", timeout: .seconds(30)) { $0.contains("db-01") && $0.contains("web-01") }
+        #expect(screen.contains("halted") && screen.contains("running"))
+        try tmux.send("3")
+        screen = try tmux.waitFor("ws2022-golden")
+        try tmux.send("2")
+        try tmux.send("g")
+        try tmux.send("D")
+        screen = try tmux.waitFor("Delete db-01?")
+        #expect(screen.contains("This cannot be undone"))
+        try tmux.send("Enter")
+        try tmux.send("Enter")
+        screen = try tmux.waitFor("Delete db-01?")
+        try tmux.type("db-01")
+        try tmux.send("Enter")
+        screen = try tmux.waitUntil("db-01 deleted", timeout: .seconds(30)) { !$0.contains("db-01") && $0.contains("web-01") }
+
+        try tmux.send("q")
+        screen = try tmux.waitFor("EXIT=0")
+
+        // Start again: the wizard remembers the host name for the site.
+        try start(tmux)
+        try tmux.waitUntil("catalog again", timeout: .seconds(90)) { $0.contains("Windows_Server_2022_x64_en-US.iso") }
+        try tmux.send("n")
+        try tmux.waitFor("◉ 1 Target")
+        try tmux.send("Enter")
+        try tmux.waitFor("◉ 2 Media")
+        try tmux.send("Enter")
+        screen = try tmux.waitFor("◉ 3 Install")
+        #expect(screen.contains("srv-01"), "the host name is remembered for the site")
+        for _ in 0..<3 { try tmux.send("Escape") }
+        try tmux.waitUntil("wizard closed") { !$0.contains("New VM  ") }
+        try tmux.send("q")
+        try tmux.waitFor("EXIT=0")   // the second start cleared the screen
+    }
+}
