@@ -23,10 +23,18 @@ public enum CatalogImageFacts {
         return ImageFacts(imageID: image.id, editions: editions)
     }
 
+    /// The catalog says x64 (WIM ARCH 9); answer files say amd64.
+    static func architecture(_ arch: VizorMedia.WindowsArchitecture) -> VizorProvisioning.WindowsArchitecture? {
+        switch arch {
+        case .x86: return .x86
+        case .x64: return .amd64
+        case .arm64: return .arm64
+        case .arm, .ia64: return nil
+        }
+    }
+
     static func edition(from edition: Edition, image: MediaImage) -> EditionFacts? {
-        guard let arch = (edition.architecture ?? image.buildArchitecture).flatMap({
-            VizorProvisioning.WindowsArchitecture(rawValue: $0.rawValue)
-        }) else { return nil }
+        guard let arch = (edition.architecture ?? image.buildArchitecture).flatMap(architecture) else { return nil }
         let languages = edition.languages.isEmpty ? image.mediaLanguages : edition.languages
         var ordered = languages
         if let preferred = edition.defaultLanguage, let at = ordered.firstIndex(of: preferred) {
