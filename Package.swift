@@ -179,7 +179,7 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: [
                 "VizorModel", "VizorStore", "BackendKit", "VizorLab", "VizorXenServer", "VizorCloudStack", "VizorRazor",
-                "LabXAPI", "LabCloudStack", "LabRazor",
+                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning",
             ],
             swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI"], exclude: ["Snapshots"], swiftSettings: strict),

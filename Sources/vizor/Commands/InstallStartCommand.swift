@@ -167,7 +167,7 @@ func finish(_ jobs: [JournalJob], json: Bool) throws {
         if jobs.count == 1, let job = jobs.first { try printJSON(job) } else { try printJSON(jobs) }
     } else {
         for job in jobs {
-            let template = job.resources["template"].map { " template \($0)" } ?? ""
+            let template = job.resources["templateID"].map { " template \($0)" } ?? ""
             print("job \(job.id) \(job.status.rawValue)\(template)\(job.error.map { ": \($0)" } ?? "")")
         }
     }
