@@ -92,11 +92,13 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     static func spec(jobID: String, request: InstallRequest, facts: ImageFacts, password: String) -> InstallSpec {
         let options = request.options
         let locale = options["locale"] ?? "en-US"
+        // Windows shows its own language unless a language pack adds another; the locale sets formats and input.
+        let defaultLanguage = facts.editions.first { $0.index == request.editionIndex }?.defaultLanguage ?? "en-US"
         let tools: GuestToolsKind = request.guestToolsISO == nil ? .none : (request.hypervisor == .xenserver ? .xenserver : .none)
         return InstallSpec(jobID: jobID, image: facts, editionIndex: request.editionIndex, firmware: request.firmware,
                            hostname: InstallStepRunner.hostname(options["hostname"] ?? request.machineName),
                            administratorPassword: password, productKey: options["productKey"],
-                           uiLanguage: options["uiLanguage"] ?? locale, systemLocale: locale, userLocale: locale,
+                           uiLanguage: options["uiLanguage"] ?? defaultLanguage, systemLocale: locale, userLocale: locale,
                            inputLocale: options["keyboard"] ?? locale, timeZone: options["timeZone"] ?? "UTC",
                            guestTools: tools, sysprepForTemplate: request.makeTemplate)
     }
