@@ -232,7 +232,8 @@ actor InstallStepRunner {
                 throw BackendError(.remoteFailure, backend: Self.guestBackend, message: "post-install step \(failure) failed",
                                    hint: "see `vizor install logs \(jobID)`; `vizor install retry \(jobID)` runs the sequence again")
             }
-            if winPERunning, !cdSwapped, let tools = request.guestToolsISO {
+            // A process that resumes after the sequence ended has nothing to swap the CD for.
+            if winPERunning, !cdSwapped, !finished, let tools = request.guestToolsISO {
                 // WinPE runs from RAM: the iPXE CD is no longer needed, the tools ISO is for the post-install steps.
                 try? await hypervisor.ejectCD(machineID: machineID)
                 try await hypervisor.insertCD(machineID: machineID, iso: tools)
