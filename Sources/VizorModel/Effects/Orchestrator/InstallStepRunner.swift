@@ -161,7 +161,9 @@ actor InstallStepRunner {
     static func hostname(_ name: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
         let cleaned = String(name.lowercased().map { allowed.contains($0) ? $0 : "-" }).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        return String((cleaned.isEmpty ? "vizor" : cleaned).prefix(15))
+        // NetBIOS names are at most 15 characters and must not end with '-' after the cut either.
+        let cut = String((cleaned.isEmpty ? "vizor" : cleaned).prefix(15)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return cut.isEmpty ? "vizor" : cut
     }
 
     // MARK: 5

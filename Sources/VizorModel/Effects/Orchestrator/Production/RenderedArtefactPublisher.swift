@@ -99,7 +99,7 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
                            hostname: InstallStepRunner.hostname(options["hostname"] ?? request.machineName),
                            administratorPassword: password, productKey: options["productKey"],
                            uiLanguage: options["uiLanguage"] ?? defaultLanguage, systemLocale: locale, userLocale: locale,
-                           inputLocale: options["keyboard"] ?? locale, timeZone: options["timeZone"] ?? "UTC",
+                           inputLocale: options["keyboard"] ?? locale, timeZone: options["timeZone"] ?? options["timezone"] ?? "UTC",
                            guestTools: tools, sysprepForTemplate: request.makeTemplate)
     }
 }
