@@ -109,6 +109,34 @@ struct InstallCLITests {
         #expect(secrets.isEmpty, "secrets left: \(secrets)")
     }
 
+    @Test func aBuildPlanRunsEveryJobInTheLabAndReportsATable() throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        // The sample library is written under XDG data when the runtime starts, before any job exposes it.
+        let iso = home.root.appendingPathComponent("data/vizor/lab-media/Windows_Server_2022_x64_en-US.iso").path
+        let plan = """
+            name: "{edition}-{locale}-{hypervisor}"
+            options: {timezone: "W. Europe Standard Time"}
+            images:
+              - image: w2022
+                path: \(iso)
+                editions:
+                  - {index: 1, name: Windows Server 2022 Standard}
+                  - {index: 3, name: Windows Server 2022 Datacenter}
+            targets:
+              - {site: lab, hypervisor: cloudstack, zone: lab-zone-1, offering: Medium Instance}
+              - {site: lab, hypervisor: xenserver}
+            locales: [fr-FR]
+            """
+        let file = home.root.appendingPathComponent("plan.yaml")
+        try plan.write(to: file, atomically: true, encoding: .utf8)
+        let run = try Self.run(["build", file.path], home, timeout: 150)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let rows = run.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count == 4 && rows.allSatisfy { $0.contains("succeeded") }, "\(run.stdout)")
+        #expect(rows.contains { $0.contains("windows-server-2022-datacenter-fr-FR-xenserver") })
+    }
+
     @Test func withoutAPasswordSourceStartRefusesAndJournalsNothing() throws {
         var home = try Home()
         defer { try? FileManager.default.removeItem(at: home.root) }
