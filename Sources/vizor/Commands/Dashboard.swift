@@ -33,12 +33,16 @@ enum Dashboard {
         let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
+        let mailbox = loop.mailbox
+        let installs = DashboardInstalls(runtime: runtime) { mailbox.send(.shell(.flash($0))) }
+        program.startInstall = { installs.start($0, edition: $1) }
         // Install jobs come from the journal: history across restarts, and
         // live progress of jobs any vizor process drives.
         let feed = (try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))).map { JournalFeed(journal: $0, store: store) }
         feed?.start()
         await loop.run(program)
         feed?.stop()
+        await installs.stop()
         token.cancel()
         store.shutdown()
     }
