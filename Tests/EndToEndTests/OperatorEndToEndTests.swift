@@ -14,7 +14,8 @@ struct OperatorEndToEndTests {
     }
 
     @Test func browseWizardDeleteQuitAndRestart() throws {
-        let env = try DashboardEndToEndTests.emptyXDG()
+        var env = try DashboardEndToEndTests.emptyXDG()
+        env["VIZOR_LAB_PACE"] = "3"
         let tmux = try TmuxSession(width: 160, height: 48, environment: env)
         try start(tmux)
         // The lab comes up: the catalog tree fills, every backend turns ok.
@@ -46,13 +47,17 @@ struct OperatorEndToEndTests {
         try tmux.send("Enter")
         screen = try tmux.waitFor("These actions will be taken")
         #expect(screen.contains("Create VM srv-01 stopped on XenServer"))
-        // Enter does not start anything on the review; F10 does. The
-        // orchestrator is not connected to the dashboard yet, and it says so.
+        // Enter does not start anything on the review; F10 does: the job is
+        // journalled and driven by the dashboard, live in the installs pane.
         try tmux.send("Enter")
         try tmux.waitFor("press F10 to start")
         try tmux.send("F10")
-        try tmux.waitFor("not connected to this dashboard yet")
-        try tmux.send("Escape")
+        screen = try tmux.waitFor("install job ")
+        #expect(screen.contains("started for srv-01 on xenserver"))
+        try tmux.send("4")
+        screen = try tmux.waitUntil("the wizard's job in the installs pane", timeout: .seconds(30)) { $0.contains("srv-01") }
+        screen = try tmux.waitUntil("the wizard's install ends", timeout: .seconds(170)) { $0.contains("succeeded") || $0.contains("failed") }
+        #expect(screen.contains("succeeded"), "the install runs to its end: \(screen)")
 
         // Machines of the lab, coloured power state, then delete db-01.
         try tmux.send("2")

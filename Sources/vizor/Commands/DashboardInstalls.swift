@@ -32,11 +32,14 @@ final class DashboardInstalls {
         let hostname = values["hostname"] ?? ""
         var options = ["locale": values["locale"] ?? "en-US", "timeZone": values["timeZone"] ?? "UTC", "hostname": hostname]
         if let keyboard = values["keyboard"], !keyboard.isEmpty { options["keyboard"] = keyboard }
+        // The wizard's "default" network is the backend's own choice: the
+        // CLI's empty --network.
+        let network = values["network"].map { $0 == "default" ? "" : $0 } ?? ""
         let makeTemplate = values["template"] == "yes"
         let templateName = values["templateName"].flatMap { $0.isEmpty ? nil : $0 }
         return InstallRequest(
             site: values["site"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultSite, hypervisor: kind, location: values["location"] ?? "",
-            network: values["network"] ?? "", serviceOffering: nil, diskOffering: nil,
+            network: network, serviceOffering: nil, diskOffering: nil,
             vcpus: Int(values["vcpus"] ?? "") ?? 2, memoryMiB: Int(values["memory"] ?? "") ?? 4096, diskGiB: Int(values["disk"] ?? "") ?? 40,
             firmware: .bios, osTemplate: "Windows Server 2022 (64-bit)", bootISO: "ipxe.iso",
             guestToolsISO: values["guestTools"] == "no" ? nil : "guest-tools.iso",
