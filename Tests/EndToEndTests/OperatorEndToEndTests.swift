@@ -44,6 +44,10 @@ struct OperatorEndToEndTests {
         try tmux.waitUntil("valid host name") { !$0.contains("is not allowed") && $0.contains("srv-01") }
         try tmux.send("Enter")
         try tmux.waitFor("◉ 4 Template")
+        try tmux.send("Space")
+        try tmux.waitFor("Template name")
+        try tmux.send("Tab")
+        try tmux.type("srv-tpl")
         try tmux.send("Enter")
         screen = try tmux.waitFor("These actions will be taken")
         #expect(screen.contains("Create VM srv-01 stopped on XenServer"))
@@ -58,6 +62,9 @@ struct OperatorEndToEndTests {
         screen = try tmux.waitUntil("the wizard's job in the installs pane", timeout: .seconds(30)) { $0.contains("srv-01") }
         screen = try tmux.waitUntil("the wizard's install ends", timeout: .seconds(170)) { $0.contains("succeeded") || $0.contains("failed") }
         #expect(screen.contains("succeeded"), "the install runs to its end: \(screen)")
+        // Its template is in the templates pane.
+        try tmux.send("3")
+        screen = try tmux.waitUntil("the wizard's template", timeout: .seconds(30)) { $0.contains("srv-tpl") }
 
         // Machines of the lab, coloured power state, then delete db-01.
         try tmux.send("2")
