@@ -13,6 +13,24 @@ struct OperatorEndToEndTests {
         try tmux.send("Enter")
     }
 
+    /// Runs the built binary with `env` and returns its standard output.
+    private static func vizor(_ arguments: [String], _ env: [String: String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DashboardEndToEndTests.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-out-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+    }
+
     @Test func browseWizardDeleteQuitAndRestart() throws {
         var env = try DashboardEndToEndTests.emptyXDG()
         env["VIZOR_LAB_PACE"] = "3"
@@ -86,6 +104,19 @@ struct OperatorEndToEndTests {
 
         try tmux.send("q")
         screen = try tmux.waitFor("EXIT=0")
+
+        // The journal holds the wizard's job with its values (and no password).
+        let listed = try Self.vizor(["install", "list", "--json"], env)
+        let jobs = (try? JSONSerialization.jsonObject(with: Data(listed.utf8))) as? [[String: Any]] ?? []
+        try #require(jobs.count == 1, "one journalled job: \(listed)")
+        let requestText = jobs[0]["request"] as? String ?? ""
+        let request = (try? JSONSerialization.jsonObject(with: Data(requestText.utf8))) as? [String: Any] ?? [:]
+        #expect(jobs[0]["status"] as? String == "succeeded")
+        #expect(request["machineName"] as? String == "srv-01")
+        #expect(request["hypervisor"] as? String == "xenserver")
+        #expect(request["templateName"] as? String == "srv-tpl")
+        #expect((request["editionName"] as? String)?.contains("Datacenter (Desktop Experience)") == true)
+        #expect(!listed.lowercased().contains("password"), "no password in the journal")
 
         // Start again: the wizard remembers the host name for the site.
         try start(tmux)
