@@ -41,6 +41,15 @@ public final class DashboardProgram: LoopProgram {
     /// When each job was first seen at each step (1...7), for the timeline.
     public private(set) var stepTimes: [String: [Int: Date]] = [:]
     private var pendingAction: Action?
+    /// A job operation waiting for its confirmation.
+    private var pendingJobOperation: (PaneCommand, String)?
+    /// Retry, cancel and clean-up of install jobs (nil: not connected).
+    public var installControl: (any InstallControl)?
+    /// Delivers messages to this program through the loop's mailbox (so an
+    /// effect's outcome wakes the loop); nil handles them directly.
+    public var post: (@Sendable (Message) -> Void)?
+    /// Install-control effects in flight or done (tests await them).
+    public private(set) var effects: [Task<Void, Never>] = []
     private var lastNotification = 0
     private let logCapacity: Int
     private let source: () -> AppState
@@ -109,11 +118,13 @@ public final class DashboardProgram: LoopProgram {
         case .confirm(var confirmation):
             switch confirmation.handle(key) {
             case .pending: overlay = .confirm(confirmation)
-            case .cancelled: overlay = nil; pendingAction = nil; shell.send(.flash("cancelled"))
+            case .cancelled: overlay = nil; pendingAction = nil; pendingJobOperation = nil; shell.send(.flash("cancelled"))
             case .confirmed:
                 overlay = nil
                 if let action = pendingAction { dispatch(action) }
+                if let (command, id) = pendingJobOperation { perform(command, jobID: id) }
                 pendingAction = nil
+                pendingJobOperation = nil
             }
         case .wizard(var wizard):
             switch wizard.handle(key) {
@@ -237,6 +248,7 @@ public final class DashboardProgram: LoopProgram {
             switch command {
             case .openJob: overlay = .job(rowID)
             case .openLog: overlay = .log(rowID)
+            case .retry, .cancel, .cleanup: jobCommand(command, rowID)
             default: break
             }
         case .catalog:
@@ -257,6 +269,64 @@ public final class DashboardProgram: LoopProgram {
             }
         }
         overlay = .wizard(Wizard(context: context, site: site, remembered: wizardMemory?.load(site: site) ?? [:], preset: preset))
+    }
+
+    // MARK: Install jobs: retry, cancel, clean up
+
+    private func jobCommand(_ command: PaneCommand, _ id: String) {
+        guard let job = app.installs[id] else { shell.send(.flash("no such job")); return }
+        let name = job.machineName.isEmpty ? id : job.machineName
+        switch command {
+        case .retry:
+            guard job.phase == .failed else { shell.send(.flash("only a failed job can be retried (\(name) is \(job.phase.rawValue))")); return }
+            perform(.retry, jobID: id)
+        case .cancel:
+            guard !job.phase.isFinished else { shell.send(.flash("\(name) has already \(job.phase.rawValue); nothing to cancel")); return }
+            pendingJobOperation = (.cancel, id)
+            overlay = .confirm(Confirmation(
+                title: "Cancel the install of \(name)?",
+                consequences: ["Stops job \(id) at \(job.phase.rawValue); the process driving it removes what it created (VM, Razor policy, media exposure).",
+                               "The install cannot be resumed afterwards; start a new one instead."],
+                guardedBy: .functionKey(10)))
+        case .cleanup:
+            guard job.phase == .failed || job.phase == .cancelled else {
+                shell.send(.flash("clean up only failed or cancelled jobs (\(name) is \(job.phase.rawValue))")); return
+            }
+            pendingJobOperation = (.cleanup, id)
+            overlay = .confirm(Confirmation(
+                title: "Clean up the leftovers of \(name)?",
+                consequences: ["Destroys the VM \(name) and its disks, any template the job made, its Razor node and policy, and the media exposure.",
+                               "The job can no longer be retried; this cannot be undone."],
+                guardedBy: .typeName(name)))
+        default: break
+        }
+    }
+
+    /// Runs a job operation as an effect off the UI loop; its outcome comes
+    /// back as a notification (flash) through the mailbox.
+    func perform(_ command: PaneCommand, jobID: String) {
+        guard let control = installControl else {
+            shell.send(.flash("install control is not connected to this dashboard; use vizor install \(command.rawValue) \(jobID)"))
+            return
+        }
+        let verb = command == .retry ? "retrying" : command == .cancel ? "cancelling" : "cleaning up"
+        shell.send(.flash("\(verb) job \(jobID)…"))
+        let post = self.post
+        let task = Task { @MainActor [weak self] in
+            let outcome: InstallControlOutcome = await Self.run(control, command, jobID)
+            let text = (outcome.succeeded ? "" : "✗ ") + outcome.message
+            if let post { post(.shell(.flash(text))) } else { self?.shell.send(.flash(text)) }
+        }
+        effects.append(task)
+        if effects.count > 8 { effects.removeFirst(effects.count - 8) }
+    }
+
+    nonisolated private static func run(_ control: any InstallControl, _ command: PaneCommand, _ id: String) async -> InstallControlOutcome {
+        switch command {
+        case .retry: await control.retry(id)
+        case .cancel: await control.cancel(id)
+        default: await control.cleanup(id)
+        }
     }
 
     private func ask(_ action: Action, _ confirmation: Confirmation) {
