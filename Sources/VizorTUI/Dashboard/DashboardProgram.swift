@@ -30,6 +30,8 @@ public final class DashboardProgram: LoopProgram {
         case log(String)
         /// The VM creation wizard.
         case wizard(Wizard)
+        /// Every catalog field of one ISO or edition.
+        case catalogDetail(CatalogDetail)
     }
 
     public let shell: ShellStore
@@ -136,6 +138,9 @@ public final class DashboardProgram: LoopProgram {
                 try? wizardMemory?.save(values, site: site)
                 shell.send(.flash(startInstall(values, wizard.selectedEdition)))
             }
+        case .catalogDetail(var detail):
+            if key == .escape || key == .char("q") || key == .enter { overlay = nil; return }
+            if detail.scroll(key, page: CatalogDetail.pageHeight(for: shell.state.size)) { overlay = .catalogDetail(detail) }
         case .job(let id), .log(let id):
             if key == .escape || key == .char("q"), tails[id]?.entry == LogTail.Entry.none {
                 overlay = nil
@@ -174,6 +179,8 @@ public final class DashboardProgram: LoopProgram {
                 ingested[job.id] = job.events.count
             }
         }
+        let activity = ModelProjection.scanActivity(app)
+        if shell.state.activity != activity { shell.send(.setActivity(activity)) }
         if let newest = app.notifications.last, newest.id > lastNotification {
             lastNotification = newest.id
             shell.send(.flash(newest.text))
@@ -184,7 +191,13 @@ public final class DashboardProgram: LoopProgram {
 
     private func handleRequest(_ request: ShellRequest) {
         switch request {
-        case .quit, .showDetails: break
+        case .quit: break
+        case .showDetails(let pane, let rowID):
+            // ISOs and editions get the full catalog detail instead of the generic describe.
+            if pane == .catalog, let detail = CatalogDetail.of(rowID: rowID, in: app) {
+                shell.send(.back)
+                overlay = .catalogDetail(detail)
+            }
         case .switchSite(let name):
             if app.site(named: name) == nil {
                 shell.send(.flash("no site named \(name) (sites: \(app.sites.map(\.name).joined(separator: ", ")))"))
@@ -342,6 +355,7 @@ public final class DashboardProgram: LoopProgram {
         switch overlay {
         case .confirm(let confirmation): confirmation.draw(into: &grid)
         case .wizard(let wizard): wizard.draw(into: &grid)
+        case .catalogDetail(let detail): detail.draw(into: &grid)
         case .job(let id): JobView.draw(into: &grid, job: app.installs[id], tail: tails[id] ?? LogTail(capacity: logCapacity),
                                         stepTimes: stepTimes[id] ?? [:], now: app.now)
         case .log(let id):

@@ -160,8 +160,12 @@ public struct ShellRenderer: Sendable {
                 grid.put(flash, x: 0, y: y, maxWidth: grid.width, style: Style(.warning, bold: true))
                 return
             }
+            var x = 0
             if !state.filter(pane).isEmpty {
-                grid.put("filter /" + state.filter(pane), x: 0, y: y, maxWidth: grid.width / 2, style: Style(.accent))
+                x = grid.put("filter /" + state.filter(pane) + "  ", x: 0, y: y, maxWidth: grid.width / 2, style: Style(.accent))
+            }
+            if let activity = state.activity {
+                grid.put(activity, x: x, y: y, maxWidth: max(0, grid.width / 2 - x), style: Style(.accent, bold: true))
             }
         }
         guard case .table(let columns, let all) = state.content(pane) else { return }
