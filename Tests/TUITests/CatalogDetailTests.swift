@@ -2,7 +2,7 @@ import BackendKit
 import Foundation
 import Testing
 import VizorMedia
-import VizorModel
+@testable import VizorModel
 import VizorTUI
 
 /// The catalog's own detail view (every field of an ISO or an edition) and
@@ -126,5 +126,48 @@ struct CatalogDetailTests {
         #expect(seen.map(\.done) == [0, 1, 2] && seen.allSatisfy { $0.total == 2 })
         #expect(Set(seen.compactMap(\.current).map { ($0 as NSString).lastPathComponent }) == ["a.iso", "b.iso"])
         #expect(seen.last?.current == nil)
+    }
+}
+
+/// The media poller forwards a scanner's progress to the store, all of it
+/// before the scan's result.
+@Suite("Media scan progress delivery")
+struct MediaScanProgressDeliveryTests {
+    actor Sent {
+        var actions: [Action] = []
+        func add(_ action: Action) { actions.append(action) }
+    }
+
+    struct SilentScanner: MediaScanner {
+        func scan() async throws -> [MediaImage] { [] }
+    }
+
+    static func context(_ sent: Sent) -> PollerContext {
+        PollerContext(tag: PollerTag(backend: BackendID(site: "lab", kind: .media), generation: 1), clock: SystemClock(),
+                      settings: PollerSettings(), random: { 0.5 }, send: { await sent.add($0) })
+    }
+
+    @Test func everyReportReachesTheStoreBeforeTheScanReturns() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["a.iso", "b.iso", "c.iso"] { try Data(repeating: 0, count: 2048).write(to: directory.appendingPathComponent(name)) }
+        let sent = Sent()
+        let scanner = DirectoryMediaScanner(sources: [MediaSourceInfo(name: "tmp", path: directory.path)])
+        let images = try await scanWithProgress(scanner, context: Self.context(sent))
+        #expect(images.count == 3)
+        let reports = await sent.actions.compactMap { action -> MediaScanProgress? in
+            if case .mediaScanProgress(_, let progress) = action { return progress } else { return nil }
+        }
+        #expect(!reports.isEmpty)
+        #expect(reports.last == MediaScanProgress(done: 3, total: 3, current: nil))
+        #expect(reports.map(\.done) == reports.map(\.done).sorted())
+    }
+
+    @Test func aScannerWithoutProgressSendsNothing() async throws {
+        let sent = Sent()
+        let images = try await scanWithProgress(SilentScanner(), context: Self.context(sent))
+        #expect(images.isEmpty)
+        #expect(await sent.actions.isEmpty)
     }
 }
