@@ -76,6 +76,22 @@ struct InstallControlTests {
         #expect(w.dashboard.shell.state.flash == "job job-f queued again at step 1/7 (\(InstallStep.allCases[0].title))")
     }
 
+    @Test func theJobViewTakesTheSameKeys() async throws {
+        let w = try await world()
+        defer { try? FileManager.default.removeItem(at: w.file) }
+        try select("job-f", in: w.dashboard)
+        w.dashboard.press(.enter)
+        #expect(w.dashboard.overlay == .job("job-f"))
+        // While a log search is typed, R is text, not a retry.
+        w.dashboard.type("/R")
+        #expect(w.dashboard.effects.isEmpty)
+        w.dashboard.press(.escape)
+        #expect(w.dashboard.overlay == .job("job-f"))
+        w.dashboard.type("R")
+        await settle(w.dashboard)
+        #expect(try await w.journal.job("job-f")?.status == .queued)
+    }
+
     @Test func retryOfARunningJobIsRefusedWithoutTouchingTheJournal() async throws {
         let w = try await world()
         defer { try? FileManager.default.removeItem(at: w.file) }

@@ -147,6 +147,12 @@ public final class DashboardProgram: LoopProgram {
                 return
             }
             if case .job = overlay, key == .char("l") { overlay = .log(id); return }
+            // The job view takes the installs pane's job keys (not while typing a log search).
+            if case .job = overlay, tails[id]?.entry ?? LogTail.Entry.none == LogTail.Entry.none,
+               let command = [Key.char("R"): PaneCommand.retry, .char("X"): .cancel, .char("C"): .cleanup][key] {
+                jobCommand(command, id)
+                return
+            }
             var tail = tails[id] ?? LogTail(capacity: logCapacity)
             _ = tail.handle(key, pageHeight: logPage)
             tails[id] = tail
