@@ -187,7 +187,7 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: [
                 "VizorModel", "VizorStore", "BackendKit", "VizorLab", "VizorXenServer", "VizorCloudStack", "VizorRazor",
-                "LabXAPI", "LabCloudStack", "LabRazor",
+                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning",
             ],
             swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "VizorStore", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),

@@ -39,7 +39,7 @@ public final class VizorRuntime {
         if let config {
             connected = try SiteWiring.connect(config, resolver: resolver)
         } else {
-            let suite = try await LabSuite.start()
+            let suite = try await LabSuite.start(simulation: labSimulation(ProcessInfo.processInfo.environment))
             lab = suite
             // The sample media library lives under XDG data, like every file Vizor writes.
             let library = paths.data.appendingPathComponent("lab-media")
@@ -54,6 +54,15 @@ public final class VizorRuntime {
             if let site = connected.defaultSite { store.send(.selectSite(site)) }
         }
         return runtime
+    }
+
+    /// The in-process lab's guest simulation; `VIZOR_LAB_PACE` (seconds a
+    /// full install takes, 0.5-86400) speeds it up for demos and tests.
+    public nonisolated static func labSimulation(_ environment: [String: String]) -> LabSimulationOptions {
+        guard let text = environment["VIZOR_LAB_PACE"], let seconds = Double(text), seconds >= 0.5, seconds <= 86_400 else {
+            return LabSimulationOptions()
+        }
+        return LabSimulationOptions(pace: .install(taking: .milliseconds(Int(seconds * 1000))))
     }
 
     /// The site a command acts on: the named one, else the default.

@@ -8,9 +8,9 @@ import VizorStore
 struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
-        abstract: "List, inspect, follow, cancel and retry install jobs.",
+        abstract: "Start, resume, list, inspect, follow, cancel, retry and clean up install jobs.",
         discussion: "Jobs live in the install journal ($XDG_DATA_HOME/vizor/vizor.sqlite); any vizor process can resume them.",
-        subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self])
+        subcommands: [Start.self, Resume.self, List.self, Show.self, Logs.self, Cancel.self, Retry.self, Cleanup.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List install jobs, newest first.")

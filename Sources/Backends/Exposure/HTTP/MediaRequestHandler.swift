@@ -260,7 +260,8 @@ final class MediaRequestHandler: ChannelInboundHandler {
         let routeRequest = RouteRequest(
             method: request.method.rawValue, components: components,
             headers: request.headers.map { (name: $0.name, value: $0.value) },
-            client: context.remoteAddress?.ipAddress ?? "-")
+            client: context.remoteAddress?.ipAddress ?? "-",
+            query: Self.query(of: request.uri))
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         Task {
@@ -270,6 +271,12 @@ final class MediaRequestHandler: ChannelInboundHandler {
                 handler.writeRouteResponse(response, request: request, context: context)
             }
         }
+    }
+
+    static func query(of uri: String) -> String? {
+        guard let mark = uri.firstIndex(of: "?") else { return nil }
+        let rest = uri[uri.index(after: mark)...]
+        return String(rest.prefix { $0 != "#" })
     }
 
     private func writeRouteResponse(_ response: RouteResponse, request: HTTPRequestHead, context: ChannelHandlerContext) {

@@ -53,6 +53,9 @@ public struct RouteRequest: Sendable {
     public var components: [String]
     public var headers: [(name: String, value: String)]
     public var client: String
+    /// The raw query string (after `?`, without the fragment), nil when absent:
+    /// artefact URLs carry the job token there.
+    public var query: String? = nil
 }
 
 /// What a pluggable route answers; bodies are small generated documents.

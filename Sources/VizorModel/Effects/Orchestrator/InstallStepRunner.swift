@@ -161,7 +161,9 @@ actor InstallStepRunner {
     static func hostname(_ name: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
         let cleaned = String(name.lowercased().map { allowed.contains($0) ? $0 : "-" }).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        return String((cleaned.isEmpty ? "vizor" : cleaned).prefix(15))
+        // NetBIOS names are at most 15 characters and must not end with '-' after the cut either.
+        let cut = String((cleaned.isEmpty ? "vizor" : cleaned).prefix(15)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return cut.isEmpty ? "vizor" : cut
     }
 
     // MARK: 5
@@ -232,7 +234,8 @@ actor InstallStepRunner {
                 throw BackendError(.remoteFailure, backend: Self.guestBackend, message: "post-install step \(failure) failed",
                                    hint: "see `vizor install logs \(jobID)`; `vizor install retry \(jobID)` runs the sequence again")
             }
-            if winPERunning, !cdSwapped, let tools = request.guestToolsISO {
+            // A process that resumes after the sequence ended has nothing to swap the CD for.
+            if winPERunning, !cdSwapped, !finished, let tools = request.guestToolsISO {
                 // WinPE runs from RAM: the iPXE CD is no longer needed, the tools ISO is for the post-install steps.
                 try? await hypervisor.ejectCD(machineID: machineID)
                 try await hypervisor.insertCD(machineID: machineID, iso: tools)

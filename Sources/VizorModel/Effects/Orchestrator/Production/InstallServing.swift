@@ -1,0 +1,103 @@
+import BackendKit
+import Foundation
+import VizorExposure
+import VizorProvisioning
+
+/// How this process serves install media and artefacts to the machines it builds.
+public struct InstallServingConfiguration: Sendable {
+    /// Address the one HTTP listener binds (port 0: the kernel chooses).
+    public var bindHost: String
+    public var port: Int
+    /// Host name or address nodes reach this process at; the bind address when nil.
+    public var advertisedHost: String?
+    /// Holds `exposures.json` (reference counts shared by every vizor process).
+    public var stateDirectory: String
+    /// FUSE mount points for SMB exposure.
+    public var mountRoot: String
+    /// nil when SMB exposure is not configured on this host (the lab): media
+    /// is then served over HTTP only and handles carry no share.
+    public var samba: SambaShareManager?
+
+    public init(bindHost: String = "127.0.0.1", port: Int = 0, advertisedHost: String? = nil, stateDirectory: String,
+                mountRoot: String, samba: SambaShareManager? = nil) {
+        self.bindHost = bindHost
+        self.port = port
+        self.advertisedHost = advertisedHost
+        self.stateDirectory = stateDirectory
+        self.mountRoot = mountRoot
+        self.samba = samba
+    }
+}
+
+/// The one media HTTP server of this process, the exposure manager that
+/// decides what it serves under `/media/`, and the artefact registry mounted
+/// under `/artefacts/`. Started on first use, so commands that never expose
+/// anything never listen.
+public actor InstallServing {
+    public let configuration: InstallServingConfiguration
+    public let exposure: ExposureManager
+    public let registry: ArtefactRegistry
+    private var server: MediaHTTPServer?
+
+    public init(configuration: InstallServingConfiguration) {
+        self.configuration = configuration
+        self.exposure = ExposureManager(configuration: ExposureConfiguration(
+            stateDirectory: configuration.stateDirectory, mountRoot: configuration.mountRoot, samba: configuration.samba))
+        self.registry = ArtefactRegistry()
+    }
+
+    /// The running server, started if needed.
+    public func running() async throws -> MediaHTTPServer {
+        if let server { return server }
+        try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let started = try await MediaHTTPServer.start(host: configuration.bindHost, port: configuration.port,
+                                                      images: exposure.images, artefacts: RegistryRoute(registry: registry),
+                                                      threads: 1)
+        server = started
+        return started
+    }
+
+    /// `http://host:port` as nodes use it.
+    public func baseURL() async throws -> String {
+        let server = try await running()
+        guard let advertised = configuration.advertisedHost else { return server.baseURL }
+        let shown = advertised.contains(":") ? "[\(advertised)]" : advertised
+        return "http://\(shown):\(server.port)"
+    }
+
+    public var smbConfigured: Bool { configuration.samba != nil }
+
+    /// Stops the listener and takes down this process's SMB mounts.
+    public func stop() async {
+        await exposure.shutdown()
+        await server?.stop()
+        server = nil
+    }
+}
+
+/// Mounts an `ArtefactRegistry` on the media server's `/artefacts/` route.
+/// The job token comes from the `token` query parameter; the node from the
+/// `node` query parameter or the `X-Vizor-Node` header.
+struct RegistryRoute: ArtefactRoute {
+    let registry: ArtefactRegistry
+
+    func respond(to request: RouteRequest) async -> RouteResponse {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return RouteResponse(status: 405, headers: [("Allow", "GET, HEAD")])
+        }
+        var token: String?
+        var node = request.headers.first { $0.name.lowercased() == "x-vizor-node" }?.value
+        for pair in (request.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "token" { token = String(parts[1]) }
+            if parts[0] == "node" { node = String(parts[1]) }
+        }
+        let answer = await registry.handle(ArtefactRequest(path: "/" + request.components.joined(separator: "/"),
+                                                           token: token, node: node))
+        var headers = answer.headers.map { (name: $0.key, value: $0.value) }
+        headers.append((name: "Content-Type", value: answer.contentType))
+        return RouteResponse(status: UInt(answer.status), headers: headers, body: answer.body)
+    }
+}

@@ -1,0 +1,105 @@
+import BackendKit
+import Foundation
+import VizorLab
+import VizorMedia
+import VizorProvisioning
+
+/// `InstallArtefactPublisher` over the Provisioning renderer: builds the
+/// job's `InstallSpec` from the request, the catalogued image and the job's
+/// secrets, renders the bundle and registers it in the `ArtefactRegistry`
+/// that this process's media server mounts under `/artefacts/`. Rendering is
+/// deterministic per job (same token, same bytes), so a resumed job publishes
+/// the same files again.
+public struct RenderedArtefactPublisher: InstallArtefactPublisher {
+    public let serving: InstallServing
+    public let secrets: JobSecretStore
+    public let lookup: CatalogImageLookup
+    /// Razor's `/svc` base per site, e.g. `http://razor:8150/svc`.
+    public let razorService: @Sendable (String) -> String?
+    /// Where wimboot is fetched from; the Razor server's file area by default.
+    public let wimbootURL: String?
+
+    public init(serving: InstallServing, secrets: JobSecretStore, lookup: CatalogImageLookup = CatalogImageLookup(),
+                wimbootURL: String? = nil, razorService: @escaping @Sendable (String) -> String?) {
+        self.serving = serving
+        self.secrets = secrets
+        self.lookup = lookup
+        self.wimbootURL = wimbootURL
+        self.razorService = razorService
+    }
+
+    /// Turns a Razor API URL (`http://h:8150/api`) into its service base (`http://h:8150/svc`).
+    public static func serviceURL(apiURL: String) -> String {
+        var base = apiURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/api") { base.removeLast(4) }
+        return base + "/svc"
+    }
+
+    public func publish(jobID: String, request: InstallRequest, media: MediaExposureHandle) async throws -> PublishedArtefacts {
+        let secret = try secrets.load(job: jobID)
+        let image = try await lookup.image(id: request.imageID, path: request.imagePath)
+        let facts = try CatalogImageFacts.facts(for: image)
+        guard let edition = facts.editions.first(where: { $0.index == request.editionIndex }) else {
+            throw BackendError(.invalidInput, backend: "vizor",
+                               message: "image \(request.imageID) has no edition \(request.editionIndex) (has \(facts.editions.map(\.index)))")
+        }
+        let spec = Self.spec(jobID: jobID, request: request, facts: facts, password: secret.administratorPassword)
+        let base = try await serving.baseURL()
+        let service = razorService(request.site) ?? base + "/svc"
+        let host = URL(string: base)?.host ?? "127.0.0.1"
+        let context = ServingContext(
+            mediaBaseURL: media.httpURL, razorServiceURL: service, artefactBaseURL: base + "/artefacts",
+            wimbootURL: wimbootURL ?? service + "/file/wimboot",
+            smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
+        let bundle = try ArtefactBundle.render(spec, context: context)
+        await serving.registry.register(bundle, token: secret.token)
+        let steps = bundle.plan.steps.map(\.name)
+        var metadata = [
+            LabGuestSimulator.stepsMetadataKey: steps.joined(separator: ","),
+            "vizor_job": jobID,
+            "vizor_edition": "\(edition.index):\(edition.name)",
+        ]
+        if media.smbShare == nil { metadata["vizor_smb"] = "not configured" }
+        return PublishedArtefacts(taskName: request.options["razorTask"] ?? Self.razorTask(for: edition),
+                                  expectedStages: bundle.plan.expectedStages, metadata: metadata,
+                                  rootPassword: secret.administratorPassword)
+    }
+
+    public func bind(jobID: String, node: String) async throws {
+        try await serving.registry.bind(job: jobID, node: node)
+    }
+
+    public func revoke(jobID: String) async {
+        await serving.registry.revoke(job: jobID)
+    }
+
+    static func shareName(_ imageID: String) -> String {
+        "vizor-" + String(imageID.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(40))
+    }
+
+    /// The stock Razor Windows task closest to the edition's build.
+    static func razorTask(for edition: EditionFacts) -> String {
+        if edition.installationType == "Client" { return "windows/8pro" }
+        switch edition.build {
+        case 1..<9200: return "windows/2008r2"
+        case 9200..<14393: return "windows/2012r2"
+        default: return "windows/2016"
+        }
+    }
+
+    /// The operator's choices as an `InstallSpec`; options use the CLI's names.
+    static func spec(jobID: String, request: InstallRequest, facts: ImageFacts, password: String) -> InstallSpec {
+        let options = request.options
+        let locale = options["locale"] ?? "en-US"
+        // Windows shows its own language unless a language pack adds another; the locale sets formats and input.
+        let defaultLanguage = facts.editions.first { $0.index == request.editionIndex }?.defaultLanguage ?? "en-US"
+        let tools: GuestToolsKind = request.guestToolsISO == nil ? .none : (request.hypervisor == .xenserver ? .xenserver : .none)
+        return InstallSpec(jobID: jobID, image: facts, editionIndex: request.editionIndex, firmware: request.firmware,
+                           hostname: InstallStepRunner.hostname(options["hostname"] ?? request.machineName),
+                           administratorPassword: password, productKey: options["productKey"],
+                           uiLanguage: options["uiLanguage"] ?? defaultLanguage, systemLocale: locale, userLocale: locale,
+                           inputLocale: options["keyboard"] ?? locale, timeZone: options["timeZone"] ?? options["timezone"] ?? "UTC",
+                           guestTools: tools, sysprepForTemplate: request.makeTemplate)
+    }
+}

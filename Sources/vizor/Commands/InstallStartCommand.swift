@@ -1,0 +1,184 @@
+import ArgumentParser
+import BackendKit
+import Foundation
+import VizorMedia
+import VizorModel
+import VizorStore
+
+extension InstallCommand {
+    /// `vizor install start`: journals one install and, with `--wait`, drives it.
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start an install: from a catalogued ISO edition to a VM or a published template.",
+            discussion: """
+                The job is written to the install journal first. With --wait this process drives it to its end \
+                (progress on stderr) and exits non-zero if it fails. Without --wait the job stays queued and NOTHING \
+                drives it until a later `vizor install resume` (or `start --wait`) process picks it up. Without a \
+                configuration the lab runs inside this process, so use --wait there. The Administrator password is \
+                read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments.
+                """)
+
+        @Option(name: .long, help: "Site (default: the configuration's default, or the lab).") var site: String?
+        @Option(name: .long, help: "xenserver or cloudstack.") var backend: String
+        @Option(name: .long, help: "CloudStack zone.") var zone: String?
+        @Option(name: .long, help: "XenServer pool or host.") var pool: String?
+        @Option(name: .long, help: "CloudStack service offering.") var offering: String?
+        @Option(name: .long, help: "CloudStack disk offering (for a custom disk size).") var diskOffering: String?
+        @Option(name: .long, help: "vCPUs (when no offering).") var vcpus = 2
+        @Option(name: .long, help: "Memory in MiB (when no offering).") var memory = 4096
+        @Option(name: .long, help: "Disk size in GiB.") var disk = 40
+        @Option(name: .long, help: "Network name or id.") var network = ""
+        @Option(name: .long, help: "bios or uefi.") var firmware = "bios"
+        @Option(name: .long, help: "XenServer install template or CloudStack OS type.") var osTemplate = "Windows Server 2022 (64-bit)"
+        @Option(name: .long, help: "The iPXE boot ISO known to the platform.") var bootIso = "ipxe.iso"
+        @Option(name: .long, help: "Guest tools ISO inserted after the first boot ('none' to leave the CD).") var toolsIso = "guest-tools.iso"
+        @Option(name: .long, help: "Image: catalog id, unique id prefix or ISO file name.") var image: String
+        @Option(name: .long, help: "Edition: WIM index or (part of) its name.") var edition: String
+        @Option(name: .long, help: "VM name and hostname.") var hostname: String
+        @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH.") var locale = "en-US"
+        @Option(name: .long, help: "Keyboard: a locale or an input profile.") var keyboard: String?
+        @Option(name: .long, help: "Time zone: Windows id or IANA name.") var timeZone = "UTC"
+        @Option(name: .long, help: "Template name (default: the hostname).") var templateName: String?
+        @Flag(name: .long, help: "Keep the installed VM instead of making a template.") var noTemplate = false
+        @Flag(name: .long, help: "Make the template public.") var `public` = false
+        @Flag(name: .long, help: "CloudStack: mark the template featured.") var featured = false
+        @Flag(name: .long, help: "XenServer: mark the template instant (other_config:instant).") var instant = false
+        @Option(name: .long, help: "CloudStack: copy the template to these zones too.") var copyTo: [String] = []
+        @OptionGroup var password: PasswordOptions
+        @Flag(name: .long, help: "Drive the job in this process until it ends.") var wait = false
+        @Flag(name: .long, help: "Print the job as JSON.") var json = false
+
+        mutating func run() async throws {
+            guard let kind = HypervisorKind(rawValue: backend) else { throw CLIError(.usage, "--backend must be xenserver or cloudstack") }
+            guard let firmwareValue = Firmware(rawValue: firmware) else { throw CLIError(.usage, "--firmware must be bios or uefi") }
+            let secret = try password.read()
+            try await Self.execute(self, kind: kind, firmwareValue: firmwareValue, secret: secret)
+        }
+
+        @MainActor static func execute(_ options: Start, kind: HypervisorKind, firmwareValue: Firmware, secret: String) async throws {
+            try await withRuntime(polling: false) { runtime in
+                let site = try resolveSite(runtime, options.site)
+                let found = try await findImage(options.image, site: site, paths: runtime.paths)
+                let chosen = try Self.edition(options.edition, in: found)
+                var installOptions = ["locale": options.locale, "timeZone": options.timeZone, "hostname": options.hostname]
+                if let keyboard = options.keyboard { installOptions["keyboard"] = keyboard }
+                let request = InstallRequest(
+                    site: site.name, hypervisor: kind, location: (kind == .cloudstack ? options.zone : options.pool) ?? "",
+                    network: options.network, serviceOffering: options.offering, diskOffering: options.diskOffering,
+                    vcpus: options.vcpus, memoryMiB: options.memory, diskGiB: options.disk, firmware: firmwareValue,
+                    osTemplate: options.osTemplate, bootISO: options.bootIso,
+                    guestToolsISO: options.toolsIso == "none" ? nil : options.toolsIso,
+                    imageID: found.id, imagePath: found.path, editionIndex: chosen.index, editionName: chosen.name,
+                    machineName: options.hostname, makeTemplate: !options.noTemplate, templateName: options.templateName,
+                    makePublic: options.public, featured: options.featured, instant: options.instant,
+                    copyToLocations: options.copyTo, options: installOptions)
+                let session = try InstallSession.start(runtime)
+                let jobID = InstallOrchestrator.newJobID()
+                try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
+                let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
+                guard options.wait else {
+                    if options.json { try printJSON(job) } else {
+                        print("job \(job.id) queued; run `vizor install resume \(job.id)` to drive it (nothing drives it until then)")
+                    }
+                    return
+                }
+                let done = try await session.drive([job.id], quiet: options.json)
+                await session.serving.stop()
+                try finish(done, json: options.json)
+            }
+        }
+
+        static func edition(_ wanted: String, in image: MediaImage) throws -> Edition {
+            if let index = Int(wanted) {
+                guard let found = image.editions.first(where: { $0.index == index }) else {
+                    throw CLIError(.notFound, "image \(image.id) has no edition \(index); editions: \(list(image))")
+                }
+                return found
+            }
+            let matches = image.editions.filter { $0.name.localizedCaseInsensitiveContains(wanted) }
+            if let exact = matches.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) { return exact }
+            guard matches.count == 1, let found = matches.first else {
+                throw CLIError(matches.isEmpty ? .notFound : .usage,
+                               "\(matches.isEmpty ? "no" : "more than one") edition of \(image.id) matches \(wanted); editions: \(list(image))")
+            }
+            return found
+        }
+
+        static func list(_ image: MediaImage) -> String {
+            image.editions.map { "\($0.index) \($0.name)" }.joined(separator: ", ")
+        }
+    }
+
+    /// `vizor install resume`: drives unfinished jobs in this process.
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drive queued or interrupted jobs (one, or every unfinished one) in this process until they end.",
+            discussion: "A job whose lease another live process holds is watched and taken over if that process dies.")
+        @Argument(help: "Job id or a unique prefix (default: every unfinished job).") var job: String?
+        @Flag(name: .long, help: "Print the jobs as JSON at the end.") var json = false
+
+        mutating func run() async throws {
+            try await Self.execute(job, json: json)
+        }
+
+        @MainActor static func execute(_ wanted: String?, json: Bool) async throws {
+            try await withRuntime(polling: false) { runtime in
+                let session = try InstallSession.start(runtime)
+                var ids: [String]
+                if let wanted {
+                    ids = [try await onMain { try await session.journal.resolve(wanted) }.id]
+                } else {
+                    ids = try await onMain { try await session.journal.jobs(unfinishedOnly: true) }.map(\.id)
+                }
+                guard !ids.isEmpty else { print("no unfinished install jobs"); return }
+                let done = try await session.drive(ids, quiet: json)
+                await session.serving.stop()
+                try finish(done, json: json)
+            }
+        }
+    }
+
+    /// `vizor install cleanup`: removes a failed job's leftovers.
+    struct Cleanup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove what a failed or cancelled job left: VM, Razor repo/tag/policy/node, media exposure.")
+        @Argument(help: "Job id or a unique prefix.") var job: String
+
+        mutating func run() async throws {
+            try await Self.execute(job)
+        }
+
+        @MainActor static func execute(_ wanted: String) async throws {
+            try await withRuntime(polling: false) { runtime in
+                let session = try InstallSession.start(runtime)
+                let id = try await onMain { try await session.journal.resolve(wanted) }.id
+                let cleaned = try await onMain { try await session.orchestrator.cleanup(id) }
+                session.secrets.remove(job: id)
+                await session.serving.stop()
+                print("job \(cleaned.id) \(cleaned.status.rawValue); leftovers removed")
+            }
+        }
+    }
+}
+
+/// Prints the outcome; throws (exit 1) when a job did not succeed.
+func finish(_ jobs: [JournalJob], json: Bool) throws {
+    if json {
+        if jobs.count == 1, let job = jobs.first { try printJSON(job) } else { try printJSON(jobs) }
+    } else {
+        for job in jobs {
+            let template = job.resources["templateID"].map { " template \($0)" } ?? ""
+            print("job \(job.id) \(job.status.rawValue)\(template)\(job.error.map { ": \($0)" } ?? "")")
+        }
+    }
+    let failed = jobs.filter { $0.status != .succeeded }
+    if !failed.isEmpty {
+        throw CLIError(.failure, failed.map { "job \($0.id) \($0.status.rawValue)\($0.error.map { ": \($0)" } ?? "")" }
+            .joined(separator: "\n"))
+    }
+}
+
+/// Synchronous variant of `call` for local file work.
+func call<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as BackendError { throw CLIError(ExitStatus(error), error.description) }
+}
