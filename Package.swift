@@ -91,8 +91,17 @@ let package = Package(
             path: "Sources/Backends/Exposure", swiftSettings: strict),
         // Lab servers share no code with the clients: independent clients judge them.
         .target(
+            name: "LabServing",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Backends/Lab/Serving", swiftSettings: strict),
+        .target(
             name: "LabXAPI",
             dependencies: [
+                "LabServing",
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +111,7 @@ let package = Package(
         .target(
             name: "LabCloudStack",
             dependencies: [
+                "LabServing",
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +121,7 @@ let package = Package(
         .target(
             name: "LabRazor",
             dependencies: [
+                "LabServing",
                 "BackendKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -56,7 +56,13 @@ public struct DirectoryMediaScanner: MediaScanner {
     }
 
     public func scan() async throws -> [MediaImage] {
-        var images: [MediaImage] = []
+        try await scan(progress: { _ in })
+    }
+
+    /// Lists every source's `.iso` files first (so the total is known), then
+    /// analyses them one by one, reporting before each file and at the end.
+    public func scan(progress: @escaping @Sendable (MediaScanProgress) -> Void) async throws -> [MediaImage] {
+        var paths: [String] = []
         let manager = FileManager.default
         for source in sources {
             var isDirectory: ObjCBool = false
@@ -69,10 +75,15 @@ public struct DirectoryMediaScanner: MediaScanner {
             }
             while let relative = walker.nextObject() as? String {
                 guard relative.lowercased().hasSuffix(".iso") else { continue }
-                let path = (source.path as NSString).appendingPathComponent(relative)
-                images.append(MediaAnalyzer().analyze(URL(fileURLWithPath: path)))
+                paths.append((source.path as NSString).appendingPathComponent(relative))
             }
         }
+        var images: [MediaImage] = []
+        for (done, path) in paths.enumerated() {
+            progress(MediaScanProgress(done: done, total: paths.count, current: path))
+            images.append(MediaAnalyzer().analyze(URL(fileURLWithPath: path)))
+        }
+        progress(MediaScanProgress(done: paths.count, total: paths.count, current: nil))
         return images.sorted { $0.path < $1.path }
     }
 }

@@ -103,7 +103,7 @@ public final class EffectRunner {
             }, deliver: { counts, at in .provisioningRefreshed(context.tag, counts, at: at) })
         case .media(let scanner, let interval):
             await runIntervalPoller(interval: interval, context: context, fetch: {
-                try await scanner.scan()
+                try await scanWithProgress(scanner, context: context)
             }, deliver: { images, at in .mediaScanned(context.tag, images, at: at) })
         }
     }

@@ -40,6 +40,8 @@ public enum Action: Sendable, Equatable {
     case hypervisorChanged(PollerTag, HypervisorChange, at: Date)
     case provisioningRefreshed(PollerTag, [String: Int], at: Date)
     case mediaScanned(PollerTag, [MediaImage], at: Date)
+    /// A media scan in progress (files done of total, the current file).
+    case mediaScanProgress(PollerTag, MediaScanProgress)
     /// A poller reached its backend; `staleAfter` nil for push streams.
     case backendReached(PollerTag, at: Date, staleAfter: TimeInterval?)
     case backendFailed(PollerTag, BackendError, at: Date, retryIn: TimeInterval, attempt: Int)

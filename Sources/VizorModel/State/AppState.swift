@@ -26,6 +26,8 @@ public struct AppState: Sendable, Equatable {
     public var requests: [Int: RequestStatus]
     public var nextRequestID: Int
     public var notifications: [Notification]
+    /// Media scans under way, per media backend (cleared when they end).
+    public var scans: [BackendID: MediaScanProgress] = [:]
     public var nextNotificationID: Int
 
     public init(now: Date = Date(timeIntervalSince1970: 0), sites: [Site] = []) {

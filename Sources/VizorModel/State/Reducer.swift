@@ -50,6 +50,12 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .mediaScanned(let tag, let images, _):
         guard isCurrent(state, tag) else { return [] }
         state.catalog = images
+        state.scans[tag.backend] = nil
+        return []
+
+    case .mediaScanProgress(let tag, let progress):
+        guard isCurrent(state, tag) else { return [] }
+        state.scans[tag.backend] = progress.done < progress.total ? progress : nil
         return []
 
     case .backendReached(let tag, let at, let staleAfter):
@@ -62,6 +68,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
 
     case .backendFailed(let tag, let error, let at, let retryIn, let attempt):
         guard isCurrent(state, tag) else { return [] }
+        state.scans[tag.backend] = nil
         var since = at
         if case .failing(_, let firstFailure, _, _) = state.health[tag.backend] {
             since = firstFailure

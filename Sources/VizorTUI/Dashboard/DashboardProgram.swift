@@ -30,6 +30,8 @@ public final class DashboardProgram: LoopProgram {
         case log(String)
         /// The VM creation wizard.
         case wizard(Wizard)
+        /// Every catalog field of one ISO or edition.
+        case catalogDetail(CatalogDetail)
     }
 
     public let shell: ShellStore
@@ -41,6 +43,15 @@ public final class DashboardProgram: LoopProgram {
     /// When each job was first seen at each step (1...7), for the timeline.
     public private(set) var stepTimes: [String: [Int: Date]] = [:]
     private var pendingAction: Action?
+    /// A job operation waiting for its confirmation.
+    private var pendingJobOperation: (PaneCommand, String)?
+    /// Retry, cancel and clean-up of install jobs (nil: not connected).
+    public var installControl: (any InstallControl)?
+    /// Delivers messages to this program through the loop's mailbox (so an
+    /// effect's outcome wakes the loop); nil handles them directly.
+    public var post: (@Sendable (Message) -> Void)?
+    /// Install-control effects in flight or done (tests await them).
+    public private(set) var effects: [Task<Void, Never>] = []
     private var lastNotification = 0
     private let logCapacity: Int
     private let source: () -> AppState
@@ -109,11 +120,13 @@ public final class DashboardProgram: LoopProgram {
         case .confirm(var confirmation):
             switch confirmation.handle(key) {
             case .pending: overlay = .confirm(confirmation)
-            case .cancelled: overlay = nil; pendingAction = nil; shell.send(.flash("cancelled"))
+            case .cancelled: overlay = nil; pendingAction = nil; pendingJobOperation = nil; shell.send(.flash("cancelled"))
             case .confirmed:
                 overlay = nil
                 if let action = pendingAction { dispatch(action) }
+                if let (command, id) = pendingJobOperation { perform(command, jobID: id) }
                 pendingAction = nil
+                pendingJobOperation = nil
             }
         case .wizard(var wizard):
             switch wizard.handle(key) {
@@ -125,12 +138,21 @@ public final class DashboardProgram: LoopProgram {
                 try? wizardMemory?.save(values, site: site)
                 shell.send(.flash(startInstall(values, wizard.selectedEdition)))
             }
+        case .catalogDetail(var detail):
+            if key == .escape || key == .char("q") || key == .enter { overlay = nil; return }
+            if detail.scroll(key, page: CatalogDetail.pageHeight(for: shell.state.size)) { overlay = .catalogDetail(detail) }
         case .job(let id), .log(let id):
             if key == .escape || key == .char("q"), tails[id]?.entry == LogTail.Entry.none {
                 overlay = nil
                 return
             }
             if case .job = overlay, key == .char("l") { overlay = .log(id); return }
+            // The job view takes the installs pane's job keys (not while typing a log search).
+            if case .job = overlay, tails[id]?.entry ?? LogTail.Entry.none == LogTail.Entry.none,
+               let command = [Key.char("R"): PaneCommand.retry, .char("X"): .cancel, .char("C"): .cleanup][key] {
+                jobCommand(command, id)
+                return
+            }
             var tail = tails[id] ?? LogTail(capacity: logCapacity)
             _ = tail.handle(key, pageHeight: logPage)
             tails[id] = tail
@@ -163,6 +185,8 @@ public final class DashboardProgram: LoopProgram {
                 ingested[job.id] = job.events.count
             }
         }
+        let activity = ModelProjection.scanActivity(app)
+        if shell.state.activity != activity { shell.send(.setActivity(activity)) }
         if let newest = app.notifications.last, newest.id > lastNotification {
             lastNotification = newest.id
             shell.send(.flash(newest.text))
@@ -173,7 +197,13 @@ public final class DashboardProgram: LoopProgram {
 
     private func handleRequest(_ request: ShellRequest) {
         switch request {
-        case .quit, .showDetails: break
+        case .quit: break
+        case .showDetails(let pane, let rowID):
+            // ISOs and editions get the full catalog detail instead of the generic describe.
+            if pane == .catalog, let detail = CatalogDetail.of(rowID: rowID, in: app) {
+                shell.send(.back)
+                overlay = .catalogDetail(detail)
+            }
         case .switchSite(let name):
             if app.site(named: name) == nil {
                 shell.send(.flash("no site named \(name) (sites: \(app.sites.map(\.name).joined(separator: ", ")))"))
@@ -237,6 +267,7 @@ public final class DashboardProgram: LoopProgram {
             switch command {
             case .openJob: overlay = .job(rowID)
             case .openLog: overlay = .log(rowID)
+            case .retry, .cancel, .cleanup: jobCommand(command, rowID)
             default: break
             }
         case .catalog:
@@ -259,6 +290,64 @@ public final class DashboardProgram: LoopProgram {
         overlay = .wizard(Wizard(context: context, site: site, remembered: wizardMemory?.load(site: site) ?? [:], preset: preset))
     }
 
+    // MARK: Install jobs: retry, cancel, clean up
+
+    private func jobCommand(_ command: PaneCommand, _ id: String) {
+        guard let job = app.installs[id] else { shell.send(.flash("no such job")); return }
+        let name = job.machineName.isEmpty ? id : job.machineName
+        switch command {
+        case .retry:
+            guard job.phase == .failed else { shell.send(.flash("only a failed job can be retried (\(name) is \(job.phase.rawValue))")); return }
+            perform(.retry, jobID: id)
+        case .cancel:
+            guard !job.phase.isFinished else { shell.send(.flash("\(name) has already \(job.phase.rawValue); nothing to cancel")); return }
+            pendingJobOperation = (.cancel, id)
+            overlay = .confirm(Confirmation(
+                title: "Cancel the install of \(name)?",
+                consequences: ["Stops job \(id) at \(job.phase.rawValue); the process driving it removes what it created (VM, Razor policy, media exposure).",
+                               "The install cannot be resumed afterwards; start a new one instead."],
+                guardedBy: .functionKey(10)))
+        case .cleanup:
+            guard job.phase == .failed || job.phase == .cancelled else {
+                shell.send(.flash("clean up only failed or cancelled jobs (\(name) is \(job.phase.rawValue))")); return
+            }
+            pendingJobOperation = (.cleanup, id)
+            overlay = .confirm(Confirmation(
+                title: "Clean up the leftovers of \(name)?",
+                consequences: ["Destroys the VM \(name) and its disks, any template the job made, its Razor node and policy, and the media exposure.",
+                               "The job can no longer be retried; this cannot be undone."],
+                guardedBy: .typeName(name)))
+        default: break
+        }
+    }
+
+    /// Runs a job operation as an effect off the UI loop; its outcome comes
+    /// back as a notification (flash) through the mailbox.
+    func perform(_ command: PaneCommand, jobID: String) {
+        guard let control = installControl else {
+            shell.send(.flash("install control is not connected to this dashboard; use vizor install \(command.rawValue) \(jobID)"))
+            return
+        }
+        let verb = command == .retry ? "retrying" : command == .cancel ? "cancelling" : "cleaning up"
+        shell.send(.flash("\(verb) job \(jobID)…"))
+        let post = self.post
+        let task = Task { @MainActor [weak self] in
+            let outcome: InstallControlOutcome = await Self.run(control, command, jobID)
+            let text = (outcome.succeeded ? "" : "✗ ") + outcome.message
+            if let post { post(.shell(.flash(text))) } else { self?.shell.send(.flash(text)) }
+        }
+        effects.append(task)
+        if effects.count > 8 { effects.removeFirst(effects.count - 8) }
+    }
+
+    nonisolated private static func run(_ control: any InstallControl, _ command: PaneCommand, _ id: String) async -> InstallControlOutcome {
+        switch command {
+        case .retry: await control.retry(id)
+        case .cancel: await control.cancel(id)
+        default: await control.cleanup(id)
+        }
+    }
+
     private func ask(_ action: Action, _ confirmation: Confirmation) {
         pendingAction = action
         overlay = .confirm(confirmation)
@@ -272,6 +361,7 @@ public final class DashboardProgram: LoopProgram {
         switch overlay {
         case .confirm(let confirmation): confirmation.draw(into: &grid)
         case .wizard(let wizard): wizard.draw(into: &grid)
+        case .catalogDetail(let detail): detail.draw(into: &grid)
         case .job(let id): JobView.draw(into: &grid, job: app.installs[id], tail: tails[id] ?? LogTail(capacity: logCapacity),
                                         stepTimes: stepTimes[id] ?? [:], now: app.now)
         case .log(let id):

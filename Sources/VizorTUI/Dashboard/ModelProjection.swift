@@ -94,6 +94,15 @@ public enum ModelProjection {
         return ["no such file", "not found", "missing", "vanished"].contains { error.contains($0) } ? "missing" : "error"
     }
 
+    /// The status-line text of a media rescan under way on the current
+    /// site ("rescanning 3/12 · ws2022.iso"), nil when none runs.
+    public static func scanActivity(_ state: AppState) -> String? {
+        let site = site(state)
+        guard let (_, progress) = state.scans.filter({ $0.key.site == site }).min(by: { $0.key.kind.rawValue < $1.key.kind.rawValue }) else { return nil }
+        let file = progress.current.map { " · " + ($0 as NSString).lastPathComponent } ?? ""
+        return "rescanning \(progress.done)/\(progress.total)\(file)"
+    }
+
     // MARK: Machines
 
     public static let machineColumns = [

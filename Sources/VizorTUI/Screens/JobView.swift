@@ -34,7 +34,7 @@ public enum JobView {
         }
         var logTop = top + 8
         if let error = job.error {
-            grid.put("error: " + error + "   (vizor install retry|cancel \(job.id))", x: 1, y: logTop, maxWidth: grid.width - 2, style: Style(.bad, bold: true))
+            grid.put("error: " + error + "   (R retry · C clean up)", x: 1, y: logTop, maxWidth: grid.width - 2, style: Style(.bad, bold: true))
             logTop += 1
         }
         tail.draw(into: &grid, x: 0, y: logTop, width: grid.width, height: top + height - logTop, title: "log (l full screen, Esc back)")

@@ -157,11 +157,17 @@ public struct ShellRenderer: Sendable {
             grid.put(" ", x: x, y: y, style: Style(.normal, reverse: true))
         default:
             if let flash = state.flash {
-                grid.put(flash, x: 0, y: y, maxWidth: grid.width, style: Style(.warning, bold: true))
+                // A running activity (rescan progress) stays visible before the message.
+                let x = state.activity.map { grid.put($0 + "  ", x: 0, y: y, maxWidth: grid.width / 2, style: Style(.accent, bold: true)) } ?? 0
+                grid.put(flash, x: x, y: y, maxWidth: max(0, grid.width - x), style: Style(.warning, bold: true))
                 return
             }
+            var x = 0
             if !state.filter(pane).isEmpty {
-                grid.put("filter /" + state.filter(pane), x: 0, y: y, maxWidth: grid.width / 2, style: Style(.accent))
+                x = grid.put("filter /" + state.filter(pane) + "  ", x: 0, y: y, maxWidth: grid.width / 2, style: Style(.accent))
+            }
+            if let activity = state.activity {
+                grid.put(activity, x: x, y: y, maxWidth: max(0, grid.width / 2 - x), style: Style(.accent, bold: true))
             }
         }
         guard case .table(let columns, let all) = state.content(pane) else { return }

@@ -33,6 +33,9 @@ public enum ShellAction: Hashable, Sendable {
     case setHeader(site: String, badges: [HealthBadge])
     case setKnownSites([String])
     case flash(String?)
+    /// A long-running activity shown in the status line (e.g. rescan
+    /// progress); nil when nothing runs.
+    case setActivity(String?)
     /// A pane's own operation on the selected row (start, delete, open a job...).
     case paneCommand(PaneCommand)
 }

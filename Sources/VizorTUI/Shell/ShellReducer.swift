@@ -4,7 +4,7 @@
 public enum ShellReducer {
     @discardableResult
     public static func reduce(_ state: inout ShellState, _ action: ShellAction) -> [ShellRequest] {
-        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else {
+        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else if case .setActivity = action {} else {
             state.flash = nil
         }
         let pane = state.activePane
@@ -107,6 +107,8 @@ public enum ShellReducer {
         case .setHeader(let site, let badges):
             state.site = site
             state.badges = badges
+        case .setActivity(let text):
+            state.activity = text
         case .setKnownSites(let sites):
             state.knownSites = sites
         case .flash(let message):

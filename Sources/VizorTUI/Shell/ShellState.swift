@@ -103,6 +103,8 @@ public struct ShellState: Hashable, Sendable {
     public var panes: [PaneID: PaneContent] = [:]
     /// A one-line message (e.g. an unknown command) until the next key.
     public var flash: String?
+    /// What runs in the background (rescan progress), under any flash.
+    public var activity: String?
     public var quitRequested = false
 
     public init(size: Size) { self.size = size }

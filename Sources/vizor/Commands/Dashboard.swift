@@ -38,7 +38,23 @@ enum Dashboard {
         program.startInstall = { installs.start($0, edition: $1) }
         // Install jobs come from the journal: history across restarts, and
         // live progress of jobs any vizor process drives.
-        let feed = (try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))).map { JournalFeed(journal: $0, store: store) }
+        let journal = try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))
+        let feed = journal.map { JournalFeed(journal: $0, store: store) }
+        // Retry and cancel are journal requests, as `vizor install retry|cancel`
+        // writes them; clean-up runs through this process's orchestrator.
+        if let session = try? InstallSession.start(runtime) {
+            let secrets = session.secrets
+            let orchestrator = session.orchestrator
+            program.installControl = JournalInstallControl(journal: session.journal, cleanup: { id in
+                let job = try await orchestrator.cleanup(id)
+                secrets.remove(job: job.id)
+                return job
+            })
+        } else {
+            program.installControl = journal.map { JournalInstallControl(journal: $0) }
+        }
+        let mailbox = loop.mailbox
+        program.post = { mailbox.send($0) }
         feed?.start()
         await loop.run(program)
         feed?.stop()

@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import Hummingbird
+import LabServing
 import Logging
 import NIOCore
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import Hummingbird
+import LabServing
 import HummingbirdCore
 import Logging
 import HummingbirdTLS

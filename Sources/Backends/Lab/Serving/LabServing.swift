@@ -11,15 +11,16 @@ import ServiceLifecycle
 /// `executeThenClose`) and NIO traps with "Deinited NIOAsyncWriter without
 /// calling finish()". Clients that re-connect while the lab stops (an
 /// `event.from` long-poll loop, a pooled HTTP client retrying) hit that window.
+/// Shared by every lab server (they share no code with the clients).
 /// A graceful shutdown closes the listener first, hands every accepted
 /// connection to its handler, closes idle connections and lets in-flight
 /// requests answer (handlers cut their simulated waits short on shutdown).
-final class LabServing: Sendable {
+public final class LabServing: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, Never>
 
     /// Starts `app`; `onExit` runs when it stops running for any reason.
-    init<App: ApplicationProtocol>(_ app: App, logger: Logger, onExit: @escaping @Sendable () -> Void) {
+    public init<App: ApplicationProtocol>(_ app: App, logger: Logger, onExit: @escaping @Sendable () -> Void) {
         var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], cancellationSignals: [],
                                                       logger: logger)
         // A backstop only: the handlers end well before this on shutdown.
@@ -32,7 +33,7 @@ final class LabServing: Sendable {
         }
     }
 
-    func stop() async {
+    public func stop() async {
         await group.triggerGracefulShutdown()
         await task.value
     }
