@@ -33,16 +33,14 @@ enum Dashboard {
         let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
-        let mailbox = loop.mailbox
-        let installs = DashboardInstalls(runtime: runtime) { mailbox.send(.shell(.flash($0))) }
-        program.startInstall = { installs.start($0, edition: $1) }
         // Install jobs come from the journal: history across restarts, and
         // live progress of jobs any vizor process drives.
         let journal = try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths))
         let feed = journal.map { JournalFeed(journal: $0, store: store) }
         // Retry and cancel are journal requests, as `vizor install retry|cancel`
         // writes them; clean-up runs through this process's orchestrator.
-        if let session = try? InstallSession.start(runtime) {
+        let session = try? InstallSession.start(runtime)
+        if let session {
             let secrets = session.secrets
             let orchestrator = session.orchestrator
             program.installControl = JournalInstallControl(journal: session.journal, cleanup: { id in
@@ -55,6 +53,9 @@ enum Dashboard {
         }
         let mailbox = loop.mailbox
         program.post = { mailbox.send($0) }
+        // The wizard's F10: journal the job and drive it in this process.
+        let installs = DashboardInstalls(runtime: runtime, session: session) { mailbox.send(.shell(.flash($0))) }
+        program.startInstall = { installs.start($0, edition: $1) }
         feed?.start()
         await loop.run(program)
         feed?.stop()

@@ -8,8 +8,8 @@ import VizorTUI
 /// Administrator password in the job's secret store (never the journal),
 /// submits the job and drives it in a background task of this process, so
 /// the installs pane (fed by the journal) shows it live while the UI loop
-/// keeps running. The session (media server, backends, orchestrator) is made
-/// on the first install, not when the dashboard opens.
+/// keeps running. The dashboard's install session is shared when it has one;
+/// otherwise one is made on the first install.
 @MainActor
 final class DashboardInstalls {
     let runtime: VizorRuntime
@@ -18,8 +18,9 @@ final class DashboardInstalls {
     private var session: InstallSession?
     private var drivers: [String: Task<Void, Never>] = [:]
 
-    init(runtime: VizorRuntime, announce: @escaping @MainActor (String) -> Void) {
+    init(runtime: VizorRuntime, session: InstallSession? = nil, announce: @escaping @MainActor (String) -> Void) {
         self.runtime = runtime
+        self.session = session
         self.announce = announce
     }
 
