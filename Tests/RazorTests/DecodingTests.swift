@@ -8,6 +8,18 @@ import Testing
 @Suite struct DecodingTests {
     private func json(_ text: String) throws -> RazorJSON { try RazorJSON.decode(Array(text.utf8)) }
 
+    /// Regression: the fuzz target crashed Foundation's ISO 8601 parser with a
+    /// timestamp whose fraction ran to 170 digits.
+    @Test func overLongTimestampsAreRefusedAndLongFractionsCutWithoutCrashing() throws {
+        let huge = "2024-04-20T12:01:00." + String(repeating: "3", count: 170) + "123+00:00"
+        #expect(RazorDecoding.parseTime(huge) == nil)
+        let long = "2024-04-20T12:01:00." + String(repeating: "3", count: 30) + "+00:00"
+        let parsed = try #require(RazorDecoding.parseTime(long))
+        let plain = try #require(RazorDecoding.parseTime("2024-04-20T12:01:00+00:00"))
+        #expect(abs(parsed.timeIntervalSince(plain) - 0.333) < 0.001)
+        #expect(RazorDecoding.parseTime("2024-04-20T12:01:00Z") == plain)
+    }
+
     @Test func aNonSuccessStatusBecomesRazorsErrorWithTheStatusAsCode() throws {
         let error = #expect(throws: BackendError.self) {
             try RazorDecoding.body(status: 409, bytes: Array(#"{"error":"The repo win11 already exists"}"#.utf8),

@@ -90,7 +90,18 @@ enum RazorDecoding {
     }
 
     /// ISO 8601 as Ruby's `xmlschema` writes it (`+00:00` or `Z`).
-    static func parseTime(_ text: String) -> Date? {
+    /// Fractional seconds are cut to 9 digits first: Foundation's ICU parser
+    /// traps on very long fractions (found by the Razor fuzz target), and a
+    /// timestamp longer than any real one is refused outright.
+    static func parseTime(_ raw: String) -> Date? {
+        guard raw.utf8.count <= 64 else { return nil }
+        var text = raw
+        if let dot = text.firstIndex(of: ".") {
+            let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
+            if digits.count > 9 {
+                text.replaceSubrange(digits.startIndex..<digits.endIndex, with: digits.prefix(9))
+            }
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }
