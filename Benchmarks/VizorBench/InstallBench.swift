@@ -161,6 +161,7 @@ struct CountedHypervisor: Hypervisor {
     private func count() { counter.add(inner.kind.rawValue) }
     func listMachines() async throws -> [MachineRecord] { count(); return try await inner.listMachines() }
     func listTemplates() async throws -> [TemplateRecord] { count(); return try await inner.listTemplates() }
+    func listLocations() async throws -> [String] { count(); return try await inner.listLocations() }
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {
         count(); return try await inner.findMachines(taggedWith: key, value: value)
     }

@@ -18,6 +18,7 @@ private final class CountingHypervisor: Hypervisor, @unchecked Sendable {
     var kind: HypervisorKind { inner.kind }
     func listMachines() async throws -> [MachineRecord] { tick(); return try await inner.listMachines() }
     func listTemplates() async throws -> [TemplateRecord] { tick(); return try await inner.listTemplates() }
+    func listLocations() async throws -> [String] { tick(); return try await inner.listLocations() }
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {
         try await inner.findMachines(taggedWith: key, value: value)
     }

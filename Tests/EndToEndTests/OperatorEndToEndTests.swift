@@ -51,11 +51,14 @@ struct OperatorEndToEndTests {
             try tmux.send("Tab")
             try tmux.send("Right")
             screen = try tmux.waitFor("◂ cloudstack ▸")
-            // The lab cloud has two zones: name one.
+            // Without a zone the step does not advance: the lab cloud has two.
+            try tmux.send("Enter")
+            screen = try tmux.waitFor("several to choose from: lab-zone-1, lab-zone-2")
+            // The zone field lists the zones the cloud reported; typing narrows the list.
             try tmux.send("Tab")
-            try tmux.send("C-u")
-            try tmux.type("lab-zone-1")
-            screen = try tmux.waitFor("lab-zone-1")
+            try tmux.waitUntil("zones listed") { $0.contains("lab-zone-1") && $0.contains("lab-zone-2") }
+            try tmux.type("zone-2")
+            try tmux.waitFor("Enter picks lab-zone-2")
         }
         try tmux.send("Enter")
         screen = try tmux.waitFor("◉ 2 Media")
@@ -192,6 +195,7 @@ struct OperatorEndToEndTests {
         #expect((server["editionName"] as? String)?.contains("Datacenter (Desktop Experience)") == true)
         let client = try #require(requests.first { $0["machineName"] as? String == "w11-01" })
         #expect(client["hypervisor"] as? String == "cloudstack")
+        #expect(client["location"] as? String == "lab-zone-2", "the zone picked from the cloud's list")
         #expect(client["templateName"] as? String == "w11-tpl")
         #expect((client["editionName"] as? String)?.contains("Windows 11 Pro for Workstations") == true)
         #expect(!listed.lowercased().contains("password"), "no password in the journal")

@@ -10,6 +10,8 @@ final class FakeHypervisor: Hypervisor, @unchecked Sendable {
     private let lock = NSLock()
     private var machines: [String: MachineRecord] = [:]
     private var templates: [String: TemplateRecord] = [:]
+    /// Zones or pools `listLocations()` answers.
+    var locations: [String] = ["zone-1", "zone-2"]
     private var mode: Mode = .normal
     private var streams: [Int: AsyncThrowingStream<HypervisorChange, Error>.Continuation] = [:]
     private var nextStream = 0
@@ -71,6 +73,11 @@ final class FakeHypervisor: Hypervisor, @unchecked Sendable {
     func listTemplates() async throws -> [TemplateRecord] {
         try await gate()
         return lock.withLock { templates.values.sorted { $0.id < $1.id } }
+    }
+
+    func listLocations() async throws -> [String] {
+        try await gate()
+        return lock.withLock { locations }
     }
 
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {

@@ -101,6 +101,8 @@ struct LabPollerTests {
         await rig.cloud.addVirtualMachines(count: 3)
         #expect(rig.state.machines[cs]?.count == 0, "CloudStack changes wait for the next poll")
         #expect(await rig.advance { $0.machines[cs]?.count == 3 })
+        #expect(rig.state.locations[cs] == ["lab-zone-1", "lab-zone-2"], "the cloud's zones: \(rig.state.locations)")
+        #expect(rig.state.locations[xen]?.count == 1, "one pool per XenServer connection")
         await rig.stop()
     }
 

@@ -67,6 +67,16 @@ struct PollerTests {
         rig.store.shutdown()
     }
 
+    @Test func zonesOfStreamingAndPollingHypervisorsReachTheState() async {
+        let rig = Rig()
+        rig.csFake.locations = ["lab-zone-1", "lab-zone-2"]
+        rig.xenFake.locations = ["pool-a"]
+        await rig.start()
+        #expect(await rig.until { $0.locations[cs] == ["lab-zone-1", "lab-zone-2"] && $0.locations[xen] == ["pool-a"] },
+                "zones of the polled cloud and the pool of the streamed XenServer: \(rig.state.locations)")
+        rig.store.shutdown()
+    }
+
     @Test func droppedStreamTurnsFailingThenResubscribesWithAFreshSnapshot() async {
         let rig = Rig()
         await rig.start()

@@ -20,6 +20,30 @@ struct WizardTests {
         #expect(WizardValidation.password(WizardValidation.generatePassword()) == nil)
     }
 
+    @Test func aCloudWithSeveralZonesMustBeAnsweredFromItsListBeforeTheMediaStep() {
+        var context = Self.context
+        context.locations = ["lab/cloudstack": ["lab-zone-1", "lab-zone-2"], "lab/xenserver": ["lab"]]
+        var wizard = Wizard(context: context, site: "lab", preset: ["backend": "cloudstack"])
+        _ = wizard.handle(.enter)
+        #expect(wizard.step == 0, "no zone named")
+        #expect(wizard.message == "Zone or pool: several to choose from: lab-zone-1, lab-zone-2")
+        _ = wizard.handle(.tab)
+        _ = wizard.handle(.tab)
+        Self.typed(&wizard, "zone-2")
+        #expect(wizard.options(wizard.fields(0)[2]) == ["lab-zone-2"], "type-ahead narrows the zones")
+        #expect(wizard.error("location") == "Enter picks lab-zone-2")
+        _ = wizard.handle(.enter)
+        #expect(wizard.values["location"] == "lab-zone-2")
+        #expect(wizard.step == 1)
+        // Back on the target step, a XenServer pool of one needs no answer; the cloud's zone is dropped.
+        _ = wizard.handle(.escape)
+        _ = wizard.handle(.tab)
+        _ = wizard.handle(.left)
+        #expect(wizard.values["backend"] == "xenserver")
+        #expect(wizard.values["location"] == "", "a zone of the cloud means nothing to the pool")
+        #expect(wizard.error("location") == nil)
+    }
+
     @Test func stepsAdvanceOnlyWhenValidAndEscGoesBack() {
         var wizard = Wizard(context: Self.context, site: "lab")
         _ = wizard.handle(.enter)

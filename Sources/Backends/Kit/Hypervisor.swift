@@ -181,6 +181,10 @@ public protocol Hypervisor: Sendable {
     var kind: HypervisorKind { get }
     func listMachines() async throws -> [MachineRecord]
     func listTemplates() async throws -> [TemplateRecord]
+    /// Names an operator may give as `ContainerSpec.location`: CloudStack
+    /// zones, the XenServer pool. Offered by the wizard so a cloud with
+    /// several zones is answered before an install starts, not after it fails.
+    func listLocations() async throws -> [String]
     /// Machines carrying the given ownership tag, for idempotent re-runs and cleanup.
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord]
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer

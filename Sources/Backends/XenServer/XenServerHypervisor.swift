@@ -32,6 +32,9 @@ public final class XenServerHypervisor: Hypervisor {
             .sorted { $0.name < $1.name }
     }
 
+    /// One pool per connection: the site's name for it.
+    public func listLocations() async throws -> [String] { [location] }
+
     public func listTemplates() async throws -> [TemplateRecord] {
         try await allRecords("VM").values.filter(XenRecords.isTemplate).map { XenRecords.template($0, location: location) }
             .sorted { $0.name < $1.name }

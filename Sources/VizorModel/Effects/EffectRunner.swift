@@ -92,10 +92,17 @@ public final class EffectRunner {
         case .streaming(let hypervisor):
             await runStreamPoller(hypervisor, context: context)
         case .polling(let hypervisor, let interval):
+            let locationsRead = Flag()
             await runIntervalPoller(interval: interval, context: context, fetch: {
                 async let machines = hypervisor.listMachines()
                 async let templates = hypervisor.listTemplates()
-                return HypervisorChange.snapshot(machines: try await machines, templates: try await templates)
+                let change = HypervisorChange.snapshot(machines: try await machines, templates: try await templates)
+                // Zones change rarely: read once, with the first listing that succeeds.
+                if !locationsRead.isSet, let locations = try? await hypervisor.listLocations() {
+                    locationsRead.set()
+                    await context.send(.locationsLoaded(context.tag, locations))
+                }
+                return change
             }, deliver: { change, at in .hypervisorChanged(context.tag, change, at: at) })
         case .provisioning(let inventory, let interval):
             await runIntervalPoller(interval: interval, context: context, fetch: {

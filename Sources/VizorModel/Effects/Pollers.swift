@@ -99,12 +99,22 @@ public func runStreamPoller(_ hypervisor: any Hypervisor, context: PollerContext
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    var locationsRead = false
                     for try await change in hypervisor.changes() {
+                        // The data first, then the health: a backend shown ok has its listing in the state.
+                        await context.send(.hypervisorChanged(context.tag, change, at: context.clock.now()))
                         if !connected.isSet {
                             connected.set()
                             await context.send(.backendReached(context.tag, at: context.clock.now(), staleAfter: nil))
                         }
-                        await context.send(.hypervisorChanged(context.tag, change, at: context.clock.now()))
+                        if !locationsRead {
+                            // Zones change rarely: read once per connection, after the first
+                            // snapshot; a failure keeps the last known list (health follows the stream).
+                            locationsRead = true
+                            if let locations = try? await hypervisor.listLocations() {
+                                await context.send(.locationsLoaded(context.tag, locations))
+                            }
+                        }
                     }
                     try Task.checkCancellation()
                     throw BackendError(.unreachable, backend: backend, message: "the event stream ended",

@@ -38,6 +38,8 @@ public enum Action: Sendable, Equatable {
 
     // Poller results
     case hypervisorChanged(PollerTag, HypervisorChange, at: Date)
+    /// The backend's zones or pools, read when its stream (re)connects.
+    case locationsLoaded(PollerTag, [String])
     case provisioningRefreshed(PollerTag, [String: Int], at: Date)
     case mediaScanned(PollerTag, [MediaImage], at: Date)
     /// A media scan in progress (files done of total, the current file).

@@ -15,6 +15,8 @@ public struct AppState: Sendable, Equatable {
     public var machines: [BackendID: [String: MachineRecord]]
     /// Templates per backend, by id.
     public var templates: [BackendID: [String: TemplateRecord]]
+    /// Zones or pools a new VM may go to, per hypervisor backend.
+    public var locations: [BackendID: [String]] = [:]
     /// Razor collection sizes per backend ("nodes": 3, "policies": 1, ...).
     public var provisioning: [BackendID: [String: Int]]
     public var installs: [String: InstallJob]

@@ -42,6 +42,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         return []
 
+    case .locationsLoaded(let tag, let names):
+        guard isCurrent(state, tag) else { return [] }
+        state.locations[tag.backend] = names
+        return []
+
     case .provisioningRefreshed(let tag, let counts, _):
         guard isCurrent(state, tag) else { return [] }
         state.provisioning[tag.backend] = counts

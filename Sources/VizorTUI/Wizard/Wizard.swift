@@ -45,7 +45,9 @@ public struct Wizard: Hashable, Sendable {
             let backends = context.backends[values["site"] ?? ""] ?? ["xenserver", "cloudstack"]
             return [WizardField("site", "Site", .choice(context.sites.isEmpty ? [values["site"] ?? ""] : context.sites)),
                     WizardField("backend", "Hypervisor", .choice(backends.isEmpty ? ["xenserver"] : backends)),
-                    WizardField("location", "Zone or pool", .text, hint: "empty: the backend's default"),
+                    knownLocations.isEmpty ? WizardField("location", "Zone or pool", .text, hint: "empty: the backend's default")
+                        : WizardField("location", "Zone or pool", .list(knownLocations),
+                                      hint: knownLocations.count == 1 ? "empty: \(knownLocations[0])" : "type to filter, ↑↓ pick"),
                     WizardField("vcpus", "vCPUs", .number), WizardField("memory", "Memory MiB", .number),
                     WizardField("disk", "Disk GiB", .number), WizardField("network", "Network", .text)]
         case 1:
@@ -68,6 +70,9 @@ public struct Wizard: Hashable, Sendable {
         }
     }
 
+    /// The zones or pools the chosen site's chosen backend listed.
+    public var knownLocations: [String] { context.locations["\(values["site"] ?? "")/\(values["backend"] ?? "")"] ?? [] }
+
     public var selectedEdition: EditionChoice? { context.editions.first { $0.label == values["media"] } }
 
     /// The error of one field for its current value, nil when it is fine.
@@ -78,6 +83,13 @@ public struct Wizard: Hashable, Sendable {
         case "memory": return WizardValidation.number(value, 1024...1_048_576, unit: "MiB")
         case "disk": return WizardValidation.disk(value, edition: selectedEdition)
         case "network": return value.isEmpty ? "a network is needed" : nil
+        case "location":
+            let known = knownLocations
+            if known.isEmpty || known.contains(value) || (value.isEmpty && known.count == 1) { return nil }
+            if value.isEmpty { return "several to choose from: " + known.joined(separator: ", ") }
+            let matching = known.filter { $0.range(of: value, options: .caseInsensitive) != nil }
+            return matching.count == 1 ? "Enter picks \(matching[0])"
+                : "no zone or pool named \(value) (have: \(known.joined(separator: ", ")))"
         case "media": return selectedEdition == nil ? "pick an edition from the list" : nil
         case "hostname": return WizardValidation.hostname(value)
         case "password": return WizardValidation.password(value)
@@ -170,6 +182,11 @@ public struct Wizard: Hashable, Sendable {
             default: return
             }
             if field.key == "site", value != values["site"] { values["backend"] = context.backends[value]?.first ?? values["backend"] }
+            values[field.key] = value
+            // A zone of the old backend means nothing to the new one.
+            if field.key == "site" || field.key == "backend", !knownLocations.isEmpty, !knownLocations.contains(values["location"] ?? "") {
+                values["location"] = ""
+            }
         case .toggle:
             guard key == .char(" ") || key == .left || key == .right else { return }
             value = value == "yes" ? "no" : "yes"

@@ -45,12 +45,16 @@ public struct WizardContext: Hashable, Sendable {
     public var editions: [EditionChoice]
     public var timeZones: [String]
     public var locales: [String]
+    /// Zones or pools per "site/backend" as the backends listed them; none known yet: free text.
+    public var locations: [String: [String]]
 
     public init(sites: [String], backends: [String: [String]], editions: [EditionChoice],
-                timeZones: [String] = TimeZoneTable.windowsIDs.sorted(), locales: [String] = WizardContext.commonLocales) {
+                timeZones: [String] = TimeZoneTable.windowsIDs.sorted(), locales: [String] = WizardContext.commonLocales,
+                locations: [String: [String]] = [:]) {
         self.sites = sites
         self.backends = backends
         self.editions = editions
+        self.locations = locations
         self.timeZones = timeZones
         self.locales = locales
     }
@@ -65,7 +69,12 @@ public struct WizardContext: Hashable, Sendable {
         for site in state.sites {
             backends[site.name] = site.backends.map(\.kind.rawValue).filter { $0 == "xenserver" || $0 == "cloudstack" }
         }
-        return WizardContext(sites: state.sites.map(\.name), backends: backends, editions: EditionChoice.from(state.catalog))
+        var locations: [String: [String]] = [:]
+        for (backend, names) in state.locations where !names.isEmpty {
+            locations["\(backend.site)/\(backend.kind.rawValue)"] = names
+        }
+        return WizardContext(sites: state.sites.map(\.name), backends: backends, editions: EditionChoice.from(state.catalog),
+                             locations: locations)
     }
 }
 

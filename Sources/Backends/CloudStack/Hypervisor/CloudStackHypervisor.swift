@@ -53,6 +53,11 @@ public final class CloudStackHypervisor: Hypervisor {
         try await client.listTemplates(filter: options.templateFilter).map(Self.record)
     }
 
+    /// Zones open for new VMs (`allocationstate` Enabled, or not reported by older clouds).
+    public func listLocations() async throws -> [String] {
+        try await client.listZones().filter { $0.allocationState == nil || $0.allocationState == "Enabled" }.map(\.name)
+    }
+
     public func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {
         try await client.listVirtualMachines(tags: [key: value]).map(Self.record)
     }

@@ -12,8 +12,11 @@ func tagMap(_ value: CSValue?) -> [String: String] {
 
 public struct CSZone: Sendable, Equatable {
     public var id: String, name: String, networkType: String
+    /// `Enabled` or `Disabled`; nil when the cloud does not say.
+    public var allocationState: String?
     init(_ v: CSValue) {
         id = v["id"]?.string ?? ""; name = v["name"]?.string ?? ""; networkType = v["networktype"]?.string ?? ""
+        allocationState = v["allocationstate"]?.string
     }
 }
 
