@@ -28,6 +28,7 @@ private let valid = """
             path: /srv/isos
     exposure:
       http_bind: 0.0.0.0:8088
+      advertise_host: vizor.dc1.example.com
     install_defaults:
       time_zone: Europe/Paris
       password_policy:
@@ -53,6 +54,8 @@ struct ConfigTests {
         #expect(site.razor?.pollInterval == 120)
         #expect(site.media == [MediaSourceInfo(name: "isos", path: "/srv/isos")])
         #expect(config.exposure.httpBind == "0.0.0.0:8088")
+        #expect(config.exposure.bindAddress == ("0.0.0.0", 8088))
+        #expect(config.exposure.advertiseHost == "vizor.dc1.example.com")
         #expect(config.installDefaults.timeZone == "Europe/Paris")
         #expect(config.installDefaults.passwordPolicy.minLength == 16)
         #expect(site.site.backends.map(\.kind) == [.cloudstack, .razor, .media])
@@ -81,6 +84,34 @@ struct ConfigTests {
         let list = issues(valid.replacingOccurrences(of: "http_bind: 0.0.0.0:8088", with: "http_bind: [a]"))
         #expect(list.first?.key == "exposure.http_bind")
         #expect(list.first?.message == "expected a string, found a list")
+    }
+
+    @Test func exposureSettingsAreCheckedAndBecomeTheInstallServer() async throws {
+        let wildcard = issues(valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: ""))
+        #expect(wildcard.map(\.key) == ["exposure.advertise_host"])
+        #expect(wildcard.first?.message.contains("every address") == true)
+        let smbWithoutRoot = issues(valid.replacingOccurrences(of: "http_bind: 0.0.0.0:8088",
+                                                               with: "http_bind: 0.0.0.0:8088\n  samba_include_file: /etc/samba/vizor.conf"))
+        #expect(smbWithoutRoot.map(\.key) == ["exposure.smb_share_root"])
+        #expect(issues(valid.replacingOccurrences(of: "http_bind: 0.0.0.0:8088", with: "http_bind: 10.0.0.5:99999")).first?.key
+                == "exposure.http_bind")
+
+        let config = try ConfigLoader.parse(valid.replacingOccurrences(
+            of: "http_bind: 0.0.0.0:8088",
+            with: "http_bind: 0.0.0.0:8088\n  smb_share_root: /srv/vizor/smb\n  samba_include_file: /etc/samba/vizor.conf"),
+            file: "/etc/vizor.yaml")
+        let serving = InstallServingConfiguration(exposure: config.exposure, stateDirectory: URL(fileURLWithPath: "/var/lib/vizor"))
+        #expect(serving.bindHost == "0.0.0.0" && serving.port == 8088)
+        #expect(serving.advertisedHost == "vizor.dc1.example.com")
+        #expect(serving.mountRoot == "/srv/vizor/smb")
+        #expect(await serving.samba?.includeFile == "/etc/samba/vizor.conf")
+        // No file (the lab): loopback, any free port, HTTP only.
+        let lab = InstallServingConfiguration(exposure: nil, stateDirectory: URL(fileURLWithPath: "/tmp/state"))
+        #expect(lab.bindHost == "127.0.0.1" && lab.port == 0 && lab.samba == nil && lab.advertisedHost == nil)
+        // A file without an exposure section: the same loopback default.
+        let plain = try ConfigLoader.parse(valid.replacingOccurrences(of: "exposure:\n  http_bind: 0.0.0.0:8088\n  advertise_host: vizor.dc1.example.com\n", with: ""),
+                                           file: "/etc/vizor.yaml")
+        #expect(plain.exposure.bindAddress == ("127.0.0.1", 0))
     }
 
     @Test func anInlineSecretIsRefused() {

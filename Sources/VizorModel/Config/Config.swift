@@ -103,11 +103,35 @@ public struct RazorConfig: Sendable, Equatable {
 public struct ExposureConfig: Sendable, Equatable {
     /// Address:port the HTTP server for boot files binds to.
     public var httpBind: String
+    /// Host name or address installing machines reach this host at; needed
+    /// when `httpBind` is a wildcard address (nodes cannot fetch from 0.0.0.0).
+    public var advertiseHost: String?
     /// Where the SMB share views of ISOs are mounted.
     public var smbShareRoot: String?
-    public init(httpBind: String = "0.0.0.0:8080", smbShareRoot: String? = nil) {
+    /// The smb.conf include file Vizor owns (smb.conf has `include = <it>`);
+    /// SMB exposure is on when this is set.
+    public var sambaIncludeFile: String?
+    /// The smb.conf the running smbd uses, for `smbcontrol`; nil: the system's.
+    public var sambaConfigFile: String?
+    /// Loopback and a kernel-chosen port unless the file says otherwise: the
+    /// rendered artefacts carry the real URL, so no fixed port is needed.
+    public init(httpBind: String = "127.0.0.1:0", advertiseHost: String? = nil, smbShareRoot: String? = nil,
+                sambaIncludeFile: String? = nil, sambaConfigFile: String? = nil) {
         self.httpBind = httpBind
+        self.advertiseHost = advertiseHost
         self.smbShareRoot = smbShareRoot
+        self.sambaIncludeFile = sambaIncludeFile
+        self.sambaConfigFile = sambaConfigFile
+    }
+
+    /// `httpBind` split into address and port (validated when the file was read).
+    public var bindAddress: (host: String, port: Int) {
+        guard let colon = httpBind.lastIndex(of: ":"), let port = Int(httpBind[httpBind.index(after: colon)...]) else {
+            return (httpBind, 8080)
+        }
+        var host = String(httpBind[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
     }
 }
 

@@ -46,8 +46,13 @@ public enum ConfigExample {
         exposure:
           # HTTP server for boot files, read straight from inside the ISOs
           http_bind: 0.0.0.0:8080
-          # where the SMB views of ISOs are mounted for Windows Setup
+          # the name installing machines reach this host by
+          advertise_host: vizor.example.com
+          # where the SMB views of ISOs are mounted (FUSE) for Windows Setup
           smb_share_root: /srv/vizor/smb
+          # smb.conf holds `include = /etc/samba/vizor-shares.conf`; vizor
+          # rewrites that file and asks smbd to reload (never restarts it)
+          samba_include_file: /etc/samba/vizor-shares.conf
 
         # Starting values for new installs.
         install_defaults:

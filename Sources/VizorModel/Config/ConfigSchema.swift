@@ -109,25 +109,44 @@ extension NodeReader {
 
     private mutating func exposure(_ node: Node) -> ExposureConfig {
         var exposure = ExposureConfig()
-        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "smb_share_root"]) else { return exposure }
+        let paths = ["smb_share_root", "samba_include_file", "samba_config_file"]
+        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host"] + paths) else { return exposure }
         for (name, value) in pairs {
             let key = "exposure.\(name)"
-            if name == "http_bind" {
-                guard let text = string(value, key) else { continue }
+            guard let text = string(value, key) else { continue }
+            switch name {
+            case "http_bind":
                 let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-                guard parts.count >= 2, let port = Int(parts.last!), (1...65535).contains(port) else {
-                    fail(value, key, "expected ADDRESS:PORT such as 0.0.0.0:8080, found \"\(text)\"")
+                guard parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port) else {
+                    fail(value, key, "expected ADDRESS:PORT such as 0.0.0.0:8080 (port 0: any free port), found \"\(text)\"")
                     continue
                 }
                 exposure.httpBind = text
-            } else {
-                guard let text = string(value, key) else { continue }
+            case "advertise_host":
+                guard !text.isEmpty, !text.contains("/"), !text.contains(" "), text != "0.0.0.0", text != "::" else {
+                    fail(value, key, "expected the host name or address machines reach vizor at, found \"\(text)\"")
+                    continue
+                }
+                exposure.advertiseHost = text
+            default:
                 guard text.hasPrefix("/") else {
                     fail(value, key, "must be an absolute path, found \"\(text)\"")
                     continue
                 }
-                exposure.smbShareRoot = text
+                switch name {
+                case "smb_share_root": exposure.smbShareRoot = text
+                case "samba_include_file": exposure.sambaIncludeFile = text
+                default: exposure.sambaConfigFile = text
+                }
             }
+        }
+        let bindHost = exposure.bindAddress.host
+        if ["0.0.0.0", "::", ""].contains(bindHost), exposure.advertiseHost == nil {
+            fail(node, "exposure.advertise_host",
+                 "http_bind \(exposure.httpBind) listens on every address; say which name installing machines use to reach this host")
+        }
+        if exposure.sambaIncludeFile != nil, exposure.smbShareRoot == nil {
+            fail(node, "exposure.smb_share_root", "SMB exposure (samba_include_file) needs smb_share_root, where the ISO views are mounted")
         }
         return exposure
     }

@@ -21,10 +21,8 @@ struct InstallSession {
     static func start(_ runtime: VizorRuntime) throws -> InstallSession {
         let journal = try openJournal()
         let state = runtime.paths.state
-        let serving = InstallServing(configuration: InstallServingConfiguration(
-            bindHost: ProcessInfo.processInfo.environment["VIZOR_SERVE_HOST"] ?? "127.0.0.1",
-            stateDirectory: state.appendingPathComponent("exposure").path,
-            mountRoot: state.appendingPathComponent("mounts").path))
+        let serving = InstallServing(configuration: InstallServingConfiguration(exposure: runtime.config?.exposure,
+                                                                                 stateDirectory: state))
         let secrets = JobSecretStore(directory: state.appendingPathComponent("install-secrets"))
         let catalogURL = MediaCatalogStore.defaultURL(paths: runtime.paths)
         let lookup = CatalogImageLookup { id in

@@ -29,6 +29,23 @@ public struct InstallServingConfiguration: Sendable {
     }
 }
 
+extension InstallServingConfiguration {
+    /// From a configuration file's `exposure:` section; without a file (the
+    /// lab) loopback on a kernel-chosen port, HTTP only.
+    public init(exposure: ExposureConfig?, stateDirectory: URL) {
+        let state = stateDirectory.appendingPathComponent("exposure").path
+        let mounts = stateDirectory.appendingPathComponent("mounts").path
+        guard let exposure else {
+            self.init(bindHost: "127.0.0.1", port: 0, stateDirectory: state, mountRoot: mounts)
+            return
+        }
+        let bind = exposure.bindAddress
+        let samba = exposure.sambaIncludeFile.map { SambaShareManager(includeFile: $0, configFile: exposure.sambaConfigFile) }
+        self.init(bindHost: bind.host, port: bind.port, advertisedHost: exposure.advertiseHost, stateDirectory: state,
+                  mountRoot: exposure.smbShareRoot ?? mounts, samba: samba)
+    }
+}
+
 /// The one media HTTP server of this process, the exposure manager that
 /// decides what it serves under `/media/`, and the artefact registry mounted
 /// under `/artefacts/`. Started on first use, so commands that never expose
