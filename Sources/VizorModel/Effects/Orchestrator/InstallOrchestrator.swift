@@ -6,14 +6,15 @@ import VizorStore
 /// Every step is journaled before and after it runs and is idempotent, so any
 /// `vizor` process can resume a job another one left (crash, dropped SSH
 /// session, reboot). A lease per job, renewed while this process drives it,
-/// keeps two processes from driving one job; a lapsed lease is taken over.
+/// keeps two processes from driving one job; a lapsed lease is taken over,
+/// and so is a live one whose holder provably died (same host, pid gone).
 public actor InstallOrchestrator {
     public let journal: InstallJournal
     public let backends: any InstallBackends
     public let clock: any ModelClock
     public let configuration: OrchestratorConfiguration
     /// This process's identity in leases: host, pid and a random part.
-    public let owner: String
+    public nonisolated let owner: String
     private var driving: Set<String> = []
 
     public init(journal: InstallJournal, backends: any InstallBackends, clock: any ModelClock = SystemClock(),
@@ -26,7 +27,7 @@ public actor InstallOrchestrator {
     }
 
     public static func processOwner() -> String {
-        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8).lowercased())"
+        LeaseHolder.owner()
     }
 
     /// Job ids this process drives right now.
@@ -70,9 +71,14 @@ public actor InstallOrchestrator {
     /// Task cancellation stops driving without journaling anything, as a crash would.
     public func drive(_ jobID: String) async throws -> DriveOutcome {
         let job = try await journal.resolve(jobID)
-        switch try await journal.claim(job.id, owner: owner, now: clock.now(), ttl: configuration.leaseTTL,
-                                       siteLimit: configuration.limit(site: job.site)) {
+        let now = clock.now()
+        switch try await journal.claim(job.id, owner: owner, now: now, ttl: configuration.leaseTTL,
+                                       siteLimit: configuration.limit(site: job.site), holderIsGone: LeaseHolder.isProvablyDead) {
         case .claimed(let claimed):
+            if let previous = job.leaseOwner, previous != owner, !job.status.isFinished {
+                let why = job.isLeased(at: now) ? "its process is gone" : "its lease lapsed"
+                try await log(job.id, "taking the job over from \(previous): \(why)", severity: "warn")
+            }
             return .finished(try await run(claimed))
         case .heldBy(let holder, let until):
             return .heldElsewhere(owner: holder, until: until)
@@ -94,7 +100,7 @@ public actor InstallOrchestrator {
             guard let job = try await journal.job(id) else { throw BackendError(.notFound, backend: "journal", message: "no install job \(id)") }
             await onUpdate(job)
             if job.status.isFinished { return job }
-            if !job.isLeased(at: clock.now()) || job.leaseOwner == owner {
+            if !job.isLeased(at: clock.now()) || job.leaseOwner == owner || job.leaseOwner.map(LeaseHolder.isProvablyDead) == true {
                 if case .finished(let done) = try await drive(id) {
                     await onUpdate(done)
                     if done.status.isFinished { return done }
@@ -171,6 +177,7 @@ public actor InstallOrchestrator {
                     let current = try await self.journal.job(id) ?? job
                     try await context.run(step, job: current)
                 }
+                try configuration.failpoints.hit(.end, step)
                 try await journal.finishStep(id, step: step, attempt: attempt, owner: owner, outcome: .succeeded,
                                              nextStep: step.next, now: clock.now())
                 try await log(id, "\(step.title): done")
@@ -279,8 +286,8 @@ public actor InstallOrchestrator {
         }
         // Take the lease so no other process drives it meanwhile.
         try await journal.setStatus(job.id, owner: nil, status: .cancelling, now: clock.now())
-        guard case .claimed(let claimed) = try await journal.claim(job.id, owner: owner, now: clock.now(),
-                                                                   ttl: configuration.leaseTTL, siteLimit: nil) else {
+        guard case .claimed(let claimed) = try await journal.claim(job.id, owner: owner, now: clock.now(), ttl: configuration.leaseTTL,
+                                                                   siteLimit: nil, holderIsGone: LeaseHolder.isProvablyDead) else {
             throw BackendError(.conflict, backend: "vizor", message: "job \(job.id) is held by another process")
         }
         let context = InstallStepRunner(jobID: job.id, request: try InstallRequest.decode(claimed.request), owner: owner, orchestrator: self)
