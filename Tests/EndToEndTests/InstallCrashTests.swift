@@ -11,6 +11,8 @@ struct InstallCrashTests {
     final class ServedLab {
         let home: CLI.Home
         let process: Process
+        /// The lab Razor's `/api` URL and credentials, to check what Vizor left there.
+        let razor: [String: String]
 
         init(pace: Double) throws {
             var home = try CLI.Home()
@@ -65,6 +67,7 @@ struct InstallCrashTests {
             try FileManager.default.createDirectory(at: configDir, withIntermediateDirectories: true)
             try config.write(to: configDir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
             self.home = home
+            self.razor = razor
         }
 
         /// The runtime writes the sample library on a no-config start; make sure one ran.

@@ -175,6 +175,7 @@ public actor InstallOrchestrator {
             do {
                 try await withOutageRetry(id, step: step) {
                     let current = try await self.journal.job(id) ?? job
+                    if step == .provision, attempt > 1 { try await self.clearHalfMadeRazorArtefacts(current, context: context) }
                     try await context.run(step, job: current)
                 }
                 try configuration.failpoints.hit(.end, step)
@@ -224,6 +225,18 @@ public actor InstallOrchestrator {
                 if try await journal.job(id)?.cancelRequested == true { throw CancelRequested() }
             }
         }
+    }
+
+    /// An earlier attempt of the Razor step ended without its outcome journaled (a crash) or failed:
+    /// what it made may be half made, or point at media served by a process that is gone. Nothing
+    /// uses them yet (the VM starts in the next step), so they are removed and made again.
+    private func clearHalfMadeRazorArtefacts(_ job: JournalJob, context: InstallStepRunner) async throws {
+        let name = await context.razorName
+        let server = try await backends.provisioning(site: context.request.site)
+        try await server.remove(ProvisionedArtefacts(repoName: job.resources["repo"] ?? name, taskName: nil,
+                                                     tagName: job.resources["tag"] ?? name,
+                                                     policyName: job.resources["policy"] ?? name, nodeName: nil))
+        try await log(job.id, "removed the Razor repo, tag and policy an interrupted attempt may have left, to make them again")
     }
 
     private func finishCancelled(_ job: JournalJob, context: InstallStepRunner) async throws {
