@@ -206,26 +206,45 @@ public actor InstallOrchestrator {
         }
     }
 
-    /// Retries `body` while the backend is unreachable, up to the outage limit; the job waits, then resumes.
+    /// Retries `body` while a backend is unreachable or does not answer (a host reboots, a management
+    /// server restarts), with backoff, for up to `outageLimit` per outage; the job says what it waits for.
+    /// An attempt that ran for `outageReset` before failing again made progress: a new outage begins.
+    /// Past the limit the step fails with an error that names the backend and how long it was away.
     private func withOutageRetry(_ id: String, step: InstallStep, _ body: @Sendable () async throws -> Void) async throws {
-        let began = clock.now()
-        var delay = max(1, configuration.pollInterval)
+        let initialDelay = max(1, configuration.pollInterval)
+        var delay = initialDelay
+        var outageBegan: Date?
         while true {
+            let attemptBegan = clock.now()
             do {
                 try await body()
                 return
             } catch let error as BackendError where error.isTransient && error.backend != InstallStepRunner.guestBackend {
-                if clock.now().timeIntervalSince(began) >= configuration.outageLimit { throw error }
+                let now = clock.now()
+                if outageBegan == nil || now.timeIntervalSince(attemptBegan) >= Self.outageReset {
+                    outageBegan = now
+                    delay = initialDelay
+                }
+                let away = now.timeIntervalSince(outageBegan ?? now)
+                if away >= configuration.outageLimit {
+                    throw BackendError(error.kind, backend: error.backend,
+                                       message: "\(error.backend) unreachable for \(InstallProgress.duration(away)), past the outage tolerance of \(InstallProgress.duration(configuration.outageLimit)); last error: \(error.message)",
+                                       code: error.code,
+                                       hint: "check that \(error.backend) is up, then `vizor install retry \(id)`; `vizor install cleanup \(id)` removes the job's leftovers")
+                }
                 try await journal.setProgress(id, progress: try await journal.job(id)?.progress,
                                               subStage: "waiting for \(error.backend)")
-                try await journal.appendLog(id, time: clock.now(), severity: "warn", source: "vizor",
-                                            message: "\(step.title): \(error.description); retrying in \(Int(delay)) s")
+                try await journal.appendLog(id, time: now, severity: "warn", source: "vizor",
+                                            message: "\(step.title): \(error.description); waiting for \(error.backend), retrying in \(Int(delay)) s")
                 try await clock.sleep(seconds: delay)
                 delay = min(delay * 2, 60)
                 if try await journal.job(id)?.cancelRequested == true { throw CancelRequested() }
             }
         }
     }
+
+    /// How long a step attempt must have run before failing for its failure to start a new outage.
+    static let outageReset: TimeInterval = 120
 
     /// An earlier attempt of the Razor step ended without its outcome journaled (a crash) or failed:
     /// what it made may be half made, or point at media served by a process that is gone. Nothing
