@@ -24,18 +24,19 @@ struct FailpointTests {
         }
     }
 
-    /// Each point sits after the step's side effect and before the journal records it:
-    /// the job fails there, and a retry finds what the failed attempt made instead of making it again.
-    @Test(arguments: InstallStep.allCases)
-    func aFailureAtEachPointIsRetriedWithoutASecondVMOrTemplate(step: InstallStep) async throws {
+    /// `after:` points sit after the step's side effect and before the journal records it, `end:` points
+    /// after the step and before its outcome is journaled: the job fails there, and a retry finds what
+    /// the failed attempt made instead of making it again.
+    @Test(arguments: InstallStep.allCases, Failpoints.Place.allCases)
+    func aFailureAtEachPointIsRetriedWithoutASecondVMOrTemplate(step: InstallStep, place: Failpoints.Place) async throws {
         var h = try Harness(kind: .xenserver)
-        h.configuration.failpoints = Failpoints([Failpoints.name(.after, step): .error])
+        h.configuration.failpoints = Failpoints([Failpoints.name(place, step): .error])
         let failing = h.orchestrator("A")
         let job = try await failing.submit(h.request())
         let failed = try await h.pumping { try await failing.drive(job.id) }.job
         #expect(failed?.status == .failed && failed?.step == step, "\(String(describing: failed))")
-        #expect(failed?.error?.contains("failpoint after:\(step.rawValue) hit") == true, "\(failed?.error ?? "")")
-        if step == .createContainer {
+        #expect(failed?.error?.contains("failpoint \(place.rawValue):\(step.rawValue) hit") == true, "\(failed?.error ?? "")")
+        if step == .createContainer, place == .after {
             #expect(h.world.count("createContainer") == 1 && failed?.resources["machineID"] == nil,
                     "the VM exists, the journal does not know it")
         }
