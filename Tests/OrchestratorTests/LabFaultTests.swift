@@ -120,6 +120,31 @@ struct LabFaultTests {
         }
     }
 
+    /// CloudStack's management server goes away while the template is being made (its async job
+    /// polled): the step waits, finds the template the interrupted attempt made, and makes no second one.
+    @Test func cloudStackDownDuringTheTemplateStepMakesOneTemplate() async throws {
+        try await withLab(LabGuestFaults(), installTaking: .seconds(4)) { backends, journal, orchestrator in
+            let cloud = try #require(backends.suite.servers.lazy.compactMap { $0 as? LabCloudStackServer }.first)
+            let job = try await orchestrator.submit(LabInstallTests().request(.cloudstack))
+            let driving = Task { try await drive(orchestrator, job.id) }
+            // Down as soon as CloudStack has the template (its async job may still run), before the journal has it.
+            try await until(60) { try await backends.cs.listTemplates().contains { $0.tags["vizor.job"] == job.id } }
+            await cloud.goDown()
+            let interrupted = try await journal.job(job.id)?.resources["templateID"] == nil
+            try await until(30) { try await journal.job(job.id)?.subStage == "waiting for cloudstack" }
+            try await Task.sleep(nanoseconds: 3_000_000_000)
+            try await cloud.comeUp()
+            let done = try await driving.value
+            let log = try await journal.log(job.id)
+            #expect(done.status == .succeeded, "\(done.error ?? "")\n\(log.suffix(12).map(\.message).joined(separator: "\n"))")
+            #expect(log.contains { $0.severity == "warn" && $0.message.hasPrefix("template and publish: cloudstack:") })
+            if interrupted {
+                #expect(log.contains { $0.message.hasPrefix("found template") && $0.message.hasSuffix("made by an earlier attempt") })
+            }
+            try await expectNothingLeft(backends, journal, job: job.id, kind: .cloudstack, templates: 1)
+        }
+    }
+
     /// Past the configured outage tolerance the job fails, naming the backend that stayed away.
     @Test func aHypervisorDownLongerThanTheToleranceFailsTheJobNamingIt() async throws {
         try await withLab(LabGuestFaults(), installTaking: .seconds(8)) { backends, journal, _ in
