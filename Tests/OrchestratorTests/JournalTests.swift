@@ -42,6 +42,60 @@ struct JournalTests {
         #expect(try await journal.renew("j1", owner: "A", now: start.addingTimeInterval(52), ttl: 30) == false)
     }
 
+    /// The pid of a process that has ended and been reaped: provably gone.
+    static func deadPID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        let pid = process.processIdentifier
+        // Foundation reaps its children; wait until the kernel forgot the pid too.
+        let end = Date().addingTimeInterval(10)
+        while kill(pid, 0) == 0, Date() < end { usleep(10_000) }
+        return pid
+    }
+
+    @Test func aLiveLeaseOfAProcessGoneFromThisHostIsTakenAtOnce() async throws {
+        let journal = try journal()
+        _ = try await journal.createJob(id: "j1", site: "lab", hypervisor: "xenserver", imageKey: "i#1", request: "{}", now: start)
+        let dead = LeaseHolder.owner(pid: try Self.deadPID())
+        #expect(LeaseHolder.isProvablyDead(dead))
+        _ = try await journal.claim("j1", owner: dead, now: start, ttl: 30, siteLimit: 4)
+        // One second into a 30-second lease: without the check the lease holds...
+        #expect(try await journal.claim("j1", owner: "B", now: start.addingTimeInterval(1), ttl: 30, siteLimit: 4)
+                == .heldBy(owner: dead, until: start.addingTimeInterval(30)))
+        // ...with it, the dead holder's lease is taken, and it no longer counts against the site limit.
+        _ = try await journal.createJob(id: "j2", site: "lab", hypervisor: "xenserver", imageKey: "i#1", request: "{}", now: start)
+        guard case .claimed = try await journal.claim("j2", owner: "C", now: start.addingTimeInterval(1), ttl: 30, siteLimit: 1,
+                                                      holderIsGone: LeaseHolder.isProvablyDead) else {
+            Issue.record("a dead holder's lease filled the site"); return
+        }
+        guard case .claimed(let taken) = try await journal.claim("j1", owner: "B", now: start.addingTimeInterval(1), ttl: 30,
+                                                                 siteLimit: nil, holderIsGone: LeaseHolder.isProvablyDead) else {
+            Issue.record("the lease of a dead process was not taken"); return
+        }
+        #expect(taken.leaseOwner == "B")
+        #expect(try await journal.renew("j1", owner: dead, now: start.addingTimeInterval(2), ttl: 30) == false)
+    }
+
+    @Test func aLiveProcessOrAnotherHostKeepsItsLeaseUntilItLapses() async throws {
+        let journal = try journal()
+        _ = try await journal.createJob(id: "j1", site: "lab", hypervisor: "cloudstack", imageKey: "i#1", request: "{}", now: start)
+        // This very process's pid, under another owner string (another orchestrator in this process, say).
+        let alive = LeaseHolder.owner(pid: getpid(), random: "other")
+        let elsewhere = LeaseHolder.owner(host: LeaseHolder.localHost() + "-elsewhere", pid: try Self.deadPID())
+        for holder in [alive, elsewhere, "A", "host/notapid/x"] {
+            #expect(!LeaseHolder.isProvablyDead(holder), "\(holder)")
+            try await journal.setStatus("j1", owner: nil, status: .queued, now: start)
+            if let previous = try await journal.job("j1")?.leaseOwner { try await journal.release("j1", owner: previous) }
+            _ = try await journal.claim("j1", owner: holder, now: start, ttl: 30, siteLimit: nil)
+            #expect(try await journal.claim("j1", owner: "B", now: start.addingTimeInterval(1), ttl: 30, siteLimit: nil,
+                                            holderIsGone: LeaseHolder.isProvablyDead)
+                    == .heldBy(owner: holder, until: start.addingTimeInterval(30)), "\(holder)")
+        }
+        #expect(LeaseHolder.parse(alive)?.pid == getpid() && LeaseHolder.parse(alive)?.host == LeaseHolder.localHost())
+    }
+
     @Test func aProcessThatLostItsLeaseCannotWriteSteps() async throws {
         let journal = try journal()
         _ = try await journal.createJob(id: "j1", site: "lab", hypervisor: "cloudstack", imageKey: "i#1", request: "{}", now: start)

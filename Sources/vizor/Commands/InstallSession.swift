@@ -30,9 +30,11 @@ struct InstallSession {
             return try? await MediaCatalogStore(url: catalogURL).entry(id: id)?.image
         }
         let backends = SiteInstallBackends(connected: runtime.connected, serving: serving, secrets: secrets, lookup: lookup)
+        // A test facility (crash tests): read once, when this process starts its install machinery.
+        let failpoints = try call { try Failpoints(environment: ProcessInfo.processInfo.environment) }
         let orchestrator = InstallOrchestrator(
             journal: journal, backends: backends,
-            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1))
+            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, failpoints: failpoints))
         return InstallSession(runtime: runtime, journal: journal, serving: serving, backends: backends,
                               orchestrator: orchestrator, secrets: secrets)
     }
@@ -68,7 +70,11 @@ actor ProgressPrinter {
     func show(_ job: JournalJob) async {
         guard !quiet else { return }
         let line = (try? await orchestrator.progress(of: job.id).line) ?? job.status.rawValue
-        let text = "\(job.id) \(job.status.rawValue) \(line)"
+        var text = "\(job.id) \(job.status.rawValue) \(line)"
+        // Another live process drives it: this one watches (and takes over if that one dies).
+        if !job.status.isFinished, let holder = job.leaseOwner, holder != orchestrator.owner, job.isLeased(at: Date()) {
+            text += " · watching, driven by \(holder)"
+        }
         guard last[job.id] != text else { return }
         last[job.id] = text
         if tty {

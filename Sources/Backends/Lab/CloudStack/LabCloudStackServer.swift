@@ -16,17 +16,28 @@ public final class LabCloudStackServer: LabServer {
     public let endpoint: LabEndpoint
     /// The cloud behind the endpoint.
     public let cloud: LabCloudStack
-    private let running: LabServing
+    private let listener: LabListener
 
-    private init(endpoint: LabEndpoint, cloud: LabCloudStack, running: LabServing) {
+    private init(endpoint: LabEndpoint, cloud: LabCloudStack, listener: LabListener) {
         self.endpoint = endpoint
         self.cloud = cloud
-        self.running = running
+        self.listener = listener
     }
 
     /// Starts a server on `host`; `port` 0 lets the kernel choose.
     public static func start(host: String = "127.0.0.1", port: Int = 0,
                              cloud: LabCloudStack = LabCloudStack()) async throws -> LabCloudStackServer {
+        let listener = try await LabListener.open(port: port) { port in try await serve(cloud, host: host, port: port) }
+        let admin = cloud.admin, user = cloud.user
+        let endpoint = LabEndpoint(name: labCloudStackName, url: "http://\(host):\(listener.port)/client/api", credentials: [
+            "adminApiKey": admin.apiKey, "adminSecretKey": admin.secretKey,
+            "userApiKey": user.apiKey, "userSecretKey": user.secretKey,
+        ])
+        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, listener: listener)
+    }
+
+    /// The HTTP server in front of `cloud` on `host:port`; answers it and the bound port.
+    static func serve(_ cloud: LabCloudStack, host: String, port: Int) async throws -> (serving: LabServing, port: Int) {
         let router = Router()
         let respond: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var body: String?
@@ -63,16 +74,22 @@ public final class LabCloudStackServer: LabServer {
             await running.stop()
             throw BackendError(.unreachable, backend: labCloudStackName, message: "the lab CloudStack could not listen on \(host):\(port)")
         }
-        let admin = cloud.admin, user = cloud.user
-        let endpoint = LabEndpoint(name: labCloudStackName, url: "http://\(host):\(boundPort)/client/api", credentials: [
-            "adminApiKey": admin.apiKey, "adminSecretKey": admin.secretKey,
-            "userApiKey": user.apiKey, "userSecretKey": user.secretKey,
-        ])
-        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, running: running)
+        return (running, boundPort)
     }
+
+    /// Outage switch: the management server refuses connections for `duration`, as a
+    /// restarting one does, then listens again on the same port; the cloud's state
+    /// (VMs, async jobs, keys) lives on. Returns when it listens again.
+    public func outage(for duration: Duration) async throws {
+        try await listener.outage(for: duration)
+    }
+
+    /// Outage switch, by hand: refuse connections until `comeUp()`.
+    public func goDown() async { await listener.goDown() }
+    public func comeUp() async throws { try await listener.comeUp() }
 
     /// Graceful: see `LabServing` for why the server is never stopped by cancellation.
     public func stop() async {
-        await running.stop()
+        await listener.stop()
     }
 }

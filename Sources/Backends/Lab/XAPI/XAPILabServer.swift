@@ -14,19 +14,27 @@ public final class XAPILabServer: LabServer {
     /// The pool behind the server: state, and the hooks the install simulation drives.
     public let lab: XAPILab
     public let port: Int
-    private let running: LabServing
+    private let listener: LabListener
 
-    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, running: LabServing) {
+    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, listener: LabListener) {
         self.endpoint = endpoint
         self.lab = lab
         self.port = port
-        self.running = running
+        self.listener = listener
     }
 
     /// Starts a lab pool on `host:port` (port 0 = chosen by the kernel).
     public static func start(host: String = "127.0.0.1", port: Int = 0, options: XAPILab.Options = XAPILab.Options()) async throws -> XAPILabServer {
         let lab = XAPILab(options: options)
         await lab.populate()
+        let listener = try await LabListener.open(port: port) { port in try await serve(lab, host: host, port: port) }
+        let endpoint = LabEndpoint(name: "xenserver", url: "http://\(host):\(listener.port)",
+                                   credentials: ["username": options.username, "password": options.password])
+        return XAPILabServer(endpoint: endpoint, lab: lab, port: listener.port, listener: listener)
+    }
+
+    /// The HTTP server in front of `lab` on `host:port`; answers it and the bound port.
+    static func serve(_ lab: XAPILab, host: String, port: Int) async throws -> (serving: LabServing, port: Int) {
         let router = Router()
         let xml: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             try await Self.serveXML(request, lab)
@@ -49,16 +57,25 @@ public final class XAPILabServer: LabServer {
             await running.stop()
             throw BackendError(.unreachable, backend: "lab", message: "the lab XAPI server could not listen on \(host):\(port)")
         }
-        let endpoint = LabEndpoint(name: "xenserver", url: "http://\(host):\(bound)",
-                                   credentials: ["username": options.username, "password": options.password])
-        return XAPILabServer(endpoint: endpoint, lab: lab, port: bound, running: running)
+        return (running, bound)
     }
+
+    /// Outage switch: the pool's address refuses connections for `duration`, as a
+    /// rebooting host does, then listens again on the same port; the pool's state
+    /// (VMs, sessions) lives on. Returns when it listens again.
+    public func outage(for duration: Duration) async throws {
+        try await listener.outage(for: duration)
+    }
+
+    /// Outage switch, by hand: refuse connections until `comeUp()`.
+    public func goDown() async { await listener.goDown() }
+    public func comeUp() async throws { try await listener.comeUp() }
 
     /// Ends blocked `event.from` calls first (the pool is stopped), then shuts
     /// the HTTP server down gracefully; see `LabServing` for why never by cancellation.
     public func stop() async {
         await lab.shutdown()
-        await running.stop()
+        await listener.stop()
     }
 
     /// The lab is quiet: shutdown noise would drown test output and `vizor lab serve`'s JSON line.

@@ -89,19 +89,24 @@ public final class InstallJournal: Sendable {
 
     /// Takes the job's lease for `owner` if it is free, lapsed or already `owner`'s,
     /// and the site runs fewer than `siteLimit` other live-leased jobs.
-    public func claim(_ id: String, owner: String, now: Date, ttl: TimeInterval, siteLimit: Int?) async throws -> LeaseClaim {
+    /// A live lease whose holder `holderIsGone` (see `LeaseHolder.isProvablyDead`)
+    /// is taken at once, and such leases do not count against the site limit.
+    public func claim(_ id: String, owner: String, now: Date, ttl: TimeInterval, siteLimit: Int?,
+                      holderIsGone: (@Sendable (String) -> Bool)? = nil) async throws -> LeaseClaim {
         try await write { db -> LeaseClaim in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM install_job WHERE id = ?", arguments: [id]) else { return .notFound }
             let job = Self.job(row)
             if job.status.isFinished { return .finished(job.status) }
-            if let holder = job.leaseOwner, holder != owner, let until = job.leaseExpiresAt, until > now {
+            if let holder = job.leaseOwner, holder != owner, let until = job.leaseExpiresAt, until > now,
+               holderIsGone?(holder) != true {
                 return .heldBy(owner: holder, until: until)
             }
             if let siteLimit {
-                let live = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM install_job WHERE site = ? AND id != ? AND status IN ('running', 'cancelling')
+                let holders = try String.fetchAll(db, sql: """
+                    SELECT leaseOwner FROM install_job WHERE site = ? AND id != ? AND status IN ('running', 'cancelling')
                     AND leaseOwner IS NOT NULL AND leaseExpiresAt > ?
-                    """, arguments: [job.site, id, now.timeIntervalSince1970]) ?? 0
+                    """, arguments: [job.site, id, now.timeIntervalSince1970])
+                let live = holders.filter { holderIsGone?($0) != true }.count
                 if live >= siteLimit { return .siteFull(limit: siteLimit) }
             }
             let status = job.status == .queued ? JournalJobStatus.running : job.status

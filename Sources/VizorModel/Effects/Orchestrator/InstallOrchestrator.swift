@@ -6,14 +6,15 @@ import VizorStore
 /// Every step is journaled before and after it runs and is idempotent, so any
 /// `vizor` process can resume a job another one left (crash, dropped SSH
 /// session, reboot). A lease per job, renewed while this process drives it,
-/// keeps two processes from driving one job; a lapsed lease is taken over.
+/// keeps two processes from driving one job; a lapsed lease is taken over,
+/// and so is a live one whose holder provably died (same host, pid gone).
 public actor InstallOrchestrator {
     public let journal: InstallJournal
     public let backends: any InstallBackends
     public let clock: any ModelClock
     public let configuration: OrchestratorConfiguration
     /// This process's identity in leases: host, pid and a random part.
-    public let owner: String
+    public nonisolated let owner: String
     private var driving: Set<String> = []
 
     public init(journal: InstallJournal, backends: any InstallBackends, clock: any ModelClock = SystemClock(),
@@ -26,7 +27,7 @@ public actor InstallOrchestrator {
     }
 
     public static func processOwner() -> String {
-        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8).lowercased())"
+        LeaseHolder.owner()
     }
 
     /// Job ids this process drives right now.
@@ -70,9 +71,14 @@ public actor InstallOrchestrator {
     /// Task cancellation stops driving without journaling anything, as a crash would.
     public func drive(_ jobID: String) async throws -> DriveOutcome {
         let job = try await journal.resolve(jobID)
-        switch try await journal.claim(job.id, owner: owner, now: clock.now(), ttl: configuration.leaseTTL,
-                                       siteLimit: configuration.limit(site: job.site)) {
+        let now = clock.now()
+        switch try await journal.claim(job.id, owner: owner, now: now, ttl: configuration.leaseTTL,
+                                       siteLimit: configuration.limit(site: job.site), holderIsGone: LeaseHolder.isProvablyDead) {
         case .claimed(let claimed):
+            if let previous = job.leaseOwner, previous != owner, !job.status.isFinished {
+                let why = job.isLeased(at: now) ? "its process is gone" : "its lease lapsed"
+                try await log(job.id, "taking the job over from \(previous): \(why)", severity: "warn")
+            }
             return .finished(try await run(claimed))
         case .heldBy(let holder, let until):
             return .heldElsewhere(owner: holder, until: until)
@@ -94,7 +100,7 @@ public actor InstallOrchestrator {
             guard let job = try await journal.job(id) else { throw BackendError(.notFound, backend: "journal", message: "no install job \(id)") }
             await onUpdate(job)
             if job.status.isFinished { return job }
-            if !job.isLeased(at: clock.now()) || job.leaseOwner == owner {
+            if !job.isLeased(at: clock.now()) || job.leaseOwner == owner || job.leaseOwner.map(LeaseHolder.isProvablyDead) == true {
                 if case .finished(let done) = try await drive(id) {
                     await onUpdate(done)
                     if done.status.isFinished { return done }
@@ -169,8 +175,10 @@ public actor InstallOrchestrator {
             do {
                 try await withOutageRetry(id, step: step) {
                     let current = try await self.journal.job(id) ?? job
+                    if step == .provision, attempt > 1 { try await self.clearHalfMadeRazorArtefacts(current, context: context) }
                     try await context.run(step, job: current)
                 }
+                try configuration.failpoints.hit(.end, step)
                 try await journal.finishStep(id, step: step, attempt: attempt, owner: owner, outcome: .succeeded,
                                              nextStep: step.next, now: clock.now())
                 try await log(id, "\(step.title): done")
@@ -198,25 +206,56 @@ public actor InstallOrchestrator {
         }
     }
 
-    /// Retries `body` while the backend is unreachable, up to the outage limit; the job waits, then resumes.
+    /// Retries `body` while a backend is unreachable or does not answer (a host reboots, a management
+    /// server restarts), with backoff, for up to `outageLimit` per outage; the job says what it waits for.
+    /// An attempt that ran for `outageReset` before failing again made progress: a new outage begins.
+    /// Past the limit the step fails with an error that names the backend and how long it was away.
     private func withOutageRetry(_ id: String, step: InstallStep, _ body: @Sendable () async throws -> Void) async throws {
-        let began = clock.now()
-        var delay = max(1, configuration.pollInterval)
+        let initialDelay = max(1, configuration.pollInterval)
+        var delay = initialDelay
+        var outageBegan: Date?
         while true {
+            let attemptBegan = clock.now()
             do {
                 try await body()
                 return
             } catch let error as BackendError where error.isTransient && error.backend != InstallStepRunner.guestBackend {
-                if clock.now().timeIntervalSince(began) >= configuration.outageLimit { throw error }
+                let now = clock.now()
+                if outageBegan == nil || now.timeIntervalSince(attemptBegan) >= Self.outageReset {
+                    outageBegan = now
+                    delay = initialDelay
+                }
+                let away = now.timeIntervalSince(outageBegan ?? now)
+                if away >= configuration.outageLimit {
+                    throw BackendError(error.kind, backend: error.backend,
+                                       message: "\(error.backend) unreachable for \(InstallProgress.duration(away)), past the outage tolerance of \(InstallProgress.duration(configuration.outageLimit)); last error: \(error.message)",
+                                       code: error.code,
+                                       hint: "check that \(error.backend) is up, then `vizor install retry \(id)`; `vizor install cleanup \(id)` removes the job's leftovers")
+                }
                 try await journal.setProgress(id, progress: try await journal.job(id)?.progress,
                                               subStage: "waiting for \(error.backend)")
-                try await journal.appendLog(id, time: clock.now(), severity: "warn", source: "vizor",
-                                            message: "\(step.title): \(error.description); retrying in \(Int(delay)) s")
+                try await journal.appendLog(id, time: now, severity: "warn", source: "vizor",
+                                            message: "\(step.title): \(error.description); waiting for \(error.backend), retrying in \(Int(delay)) s")
                 try await clock.sleep(seconds: delay)
                 delay = min(delay * 2, 60)
                 if try await journal.job(id)?.cancelRequested == true { throw CancelRequested() }
             }
         }
+    }
+
+    /// How long a step attempt must have run before failing for its failure to start a new outage.
+    static let outageReset: TimeInterval = 120
+
+    /// An earlier attempt of the Razor step ended without its outcome journaled (a crash) or failed:
+    /// what it made may be half made, or point at media served by a process that is gone. Nothing
+    /// uses them yet (the VM starts in the next step), so they are removed and made again.
+    private func clearHalfMadeRazorArtefacts(_ job: JournalJob, context: InstallStepRunner) async throws {
+        let name = await context.razorName
+        let server = try await backends.provisioning(site: context.request.site)
+        try await server.remove(ProvisionedArtefacts(repoName: job.resources["repo"] ?? name, taskName: nil,
+                                                     tagName: job.resources["tag"] ?? name,
+                                                     policyName: job.resources["policy"] ?? name, nodeName: nil))
+        try await log(job.id, "removed the Razor repo, tag and policy an interrupted attempt may have left, to make them again")
     }
 
     private func finishCancelled(_ job: JournalJob, context: InstallStepRunner) async throws {
@@ -279,8 +318,8 @@ public actor InstallOrchestrator {
         }
         // Take the lease so no other process drives it meanwhile.
         try await journal.setStatus(job.id, owner: nil, status: .cancelling, now: clock.now())
-        guard case .claimed(let claimed) = try await journal.claim(job.id, owner: owner, now: clock.now(),
-                                                                   ttl: configuration.leaseTTL, siteLimit: nil) else {
+        guard case .claimed(let claimed) = try await journal.claim(job.id, owner: owner, now: clock.now(), ttl: configuration.leaseTTL,
+                                                                   siteLimit: nil, holderIsGone: LeaseHolder.isProvablyDead) else {
             throw BackendError(.conflict, backend: "vizor", message: "job \(job.id) is held by another process")
         }
         let context = InstallStepRunner(jobID: job.id, request: try InstallRequest.decode(claimed.request), owner: owner, orchestrator: self)

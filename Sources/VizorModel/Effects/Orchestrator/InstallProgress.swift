@@ -15,15 +15,19 @@ public struct OrchestratorConfiguration: Sendable, Equatable {
     /// Live jobs per site at once; sites not listed use `defaultSiteLimit`.
     public var siteLimits: [String: Int]
     public var defaultSiteLimit: Int
+    /// Test facility: actions injected at named points of the steps (`VIZOR_FAILPOINTS`); none in production.
+    public var failpoints: Failpoints
 
     public init(leaseTTL: TimeInterval = 30, pollInterval: TimeInterval = 5, stallTimeout: TimeInterval = 1800,
-                outageLimit: TimeInterval = 1800, siteLimits: [String: Int] = [:], defaultSiteLimit: Int = 4) {
+                outageLimit: TimeInterval = 1800, siteLimits: [String: Int] = [:], defaultSiteLimit: Int = 4,
+                failpoints: Failpoints = .none) {
         self.leaseTTL = leaseTTL
         self.pollInterval = pollInterval
         self.stallTimeout = stallTimeout
         self.outageLimit = outageLimit
         self.siteLimits = siteLimits
         self.defaultSiteLimit = defaultSiteLimit
+        self.failpoints = failpoints
     }
 
     public func limit(site: String) -> Int { max(1, siteLimits[site] ?? defaultSiteLimit) }

@@ -47,7 +47,9 @@ actor InstallStepRunner {
         case .provision: try await provision(job)
         case .bootAndFollow: try await bootAndFollow(job)
         case .template: try await makeTemplate(job)
-        case .cleanup: try await teardown(job, removeTemplate: false)
+        case .cleanup:
+            try await teardown(job, removeTemplate: false)
+            try configuration.failpoints.hit(.after, .cleanup)
         }
     }
 
@@ -70,6 +72,7 @@ actor InstallStepRunner {
     private func exposeMedia() async throws -> MediaExposureHandle {
         if let media { return media }
         let handle = try await backends.media.expose(imageID: request.imageID, isoPath: request.imagePath, job: jobID)
+        try configuration.failpoints.hit(.after, .exposeMedia)
         var values = ["exposureID": handle.exposureID, "mediaURL": handle.httpURL]
         if let share = handle.smbShare { values["smbShare"] = share }
         try await record(.exposeMedia, values)
@@ -81,6 +84,7 @@ actor InstallStepRunner {
         if let published { return published }
         let handle = try await exposeMedia()
         let artefacts = try await backends.artefacts.publish(jobID: jobID, request: request, media: handle)
+        try configuration.failpoints.hit(.after, .renderArtefacts)
         try await record(.renderArtefacts, ["task": artefacts.taskName, "stages": String(artefacts.expectedStages.count)])
         published = artefacts
         return artefacts
@@ -110,6 +114,7 @@ actor InstallStepRunner {
                                  serviceOffering: request.serviceOffering, diskOffering: request.diskOffering,
                                  firmware: request.firmware, ownerTags: ownerTags)
         let created = try await hypervisor.createContainer(spec)
+        try configuration.failpoints.hit(.after, .createContainer)
         try await record(.createContainer, ["machineID": created.machineID, "mac": created.mac.lowercased()])
         try await log("created VM \(created.machineID) (MAC \(created.mac))")
     }
@@ -147,6 +152,7 @@ actor InstallStepRunner {
                                     policyName: razorName, hostname: Self.hostname(request.machineName),
                                     rootPassword: artefacts.rootPassword, metadata: artefacts.metadata)
         let made = try await server.provision(plan)
+        try configuration.failpoints.hit(.after, .provision)
         var values: [String: String] = [:]
         values["repo"] = made.repoName
         values["tag"] = made.tagName
@@ -193,6 +199,7 @@ actor InstallStepRunner {
         if job.resources["started"] == nil {
             let machine = try await machineState(hypervisor, machineID)
             if machine.powerState != .running { try await hypervisor.start(machineID: machineID) }
+            try configuration.failpoints.hit(.after, .bootAndFollow)
             try await record(.bootAndFollow, ["started": "1"])
             try await log("VM \(machineID) started")
         }
@@ -298,6 +305,7 @@ actor InstallStepRunner {
                 request: TemplateRequest(name: request.templateName, osType: request.osTemplate, makePublic: request.makePublic,
                                          featured: request.featured, instant: request.instant,
                                          copyToLocations: request.copyToLocations, ownerTags: ownerTags))
+            try configuration.failpoints.hit(.after, .template)
             template = made
             try await log("template \(made.id) made from VM \(machineID)")
         }
