@@ -164,7 +164,7 @@ let package = Package(
             dependencies: [
                 "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
                 "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
-                "LabXAPI", "LabCloudStack", "LabRazor",
+                "LabXAPI", "LabCloudStack", "LabRazor", "LabServing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/VizorBench", swiftSettings: strict),

@@ -2,6 +2,7 @@ import BackendKit
 import Foundation
 import LabCloudStack
 import LabRazor
+import LabServing
 import LabXAPI
 import VizorCloudStack
 import VizorLab
@@ -34,8 +35,12 @@ enum InstallBench {
             let one = Double(single.calls[backend] ?? 0) / Double(max(1, single.perKind[backend] ?? 1))
             let twenty = Double(many.calls[backend] ?? 0) / Double(max(1, many.perKind[backend] ?? 1))
             row("\(backend) calls per install", one, twenty, "  ")
+            let wireOne = Double(single.wire[backend] ?? 0) / Double(max(1, single.perKind[backend] ?? 1))
+            let wireTwenty = Double(many.wire[backend] ?? 0) / Double(max(1, many.perKind[backend] ?? 1))
+            row("\(backend) HTTP requests per install", wireOne, wireTwenty, "  ")
         }
-        print("succeeded: \(single.succeeded)/2 and \(many.succeeded)/20 (backend calls counted at the Hypervisor/ProvisioningServer protocol)")
+        print("succeeded: \(single.succeeded)/2 and \(many.succeeded)/20 (calls counted at the Hypervisor/ProvisioningServer protocol;"
+              + " HTTP requests as the lab servers answered them, Razor /api only)")
         await suite.stop()
     }
 
@@ -45,6 +50,8 @@ enum InstallBench {
         var rssMiB: Double
         var writes: Int
         var calls: [String: Int]
+        /// HTTP requests the lab servers answered, per backend (Razor: `/api` only; `/svc` is the guests').
+        var wire: [String: Int]
         var perKind: [String: Int]
         var succeeded: Int
     }
@@ -58,6 +65,7 @@ enum InstallBench {
             configuration: OrchestratorConfiguration(leaseTTL: 15, pollInterval: 0.1, stallTimeout: 60, outageLimit: 60,
                                                      defaultSiteLimit: installs))
         backends.counter.reset()
+        backends.resetWire()
         var ids: [String] = []
         var perKind: [String: Int] = ["razor": installs]
         for index in 0..<installs {
@@ -77,7 +85,7 @@ enum InstallBench {
         let wall = Date().timeIntervalSince(start)
         let after = usage()
         return Figures(wall: wall, cpu: after.cpu - before.cpu, rssMiB: after.rssMiB, writes: journal.writeCount,
-                       calls: backends.counter.snapshot, perKind: perKind,
+                       calls: backends.counter.snapshot, wire: backends.wireRequests(), perKind: perKind,
                        succeeded: jobs.filter { $0.status == .succeeded }.count)
     }
 
@@ -102,6 +110,9 @@ final class CallCounter: @unchecked Sendable {
 /// The lab's servers through Vizor's clients, counted; media and artefacts recorded in memory.
 final class BenchBackends: InstallBackends, @unchecked Sendable {
     let counter = CallCounter()
+    let xapiRequests: LabRequestCounter
+    let cloudRequests: LabRequestCounter
+    let razorRequests: LabRequestCounter
     let xen: any Hypervisor
     let cs: any Hypervisor
     let razor: any ProvisioningServer
@@ -113,6 +124,9 @@ final class BenchBackends: InstallBackends, @unchecked Sendable {
               let csURL = URL(string: csServer.endpoint.url), let razorURL = URL(string: razorLab.endpoint.url) else {
             throw BackendError(.notFound, backend: "bench", message: "lab servers missing")
         }
+        xapiRequests = xapi.requests
+        cloudRequests = csServer.requests
+        razorRequests = razorLab.requests
         xen = try XenServerHypervisor(configuration: XenServerConfiguration(
             url: xapi.endpoint.url, username: xapi.endpoint.credentials["username"] ?? "",
             password: xapi.endpoint.credentials["password"] ?? "", callTimeout: .seconds(20), eventPollTimeout: 2, siteName: "lab"))
@@ -126,6 +140,14 @@ final class BenchBackends: InstallBackends, @unchecked Sendable {
         razor = RazorProvisioningServer(configuration: RazorConfiguration(
             apiURL: razorURL, username: razorLab.endpoint.credentials["username"], password: razorLab.endpoint.credentials["password"],
             requestTimeout: .seconds(20), commandTimeout: .seconds(30), pollInterval: .milliseconds(20)))
+    }
+
+    func resetWire() {
+        for counter in [xapiRequests, cloudRequests, razorRequests] { counter.reset() }
+    }
+
+    func wireRequests() -> [String: Int] {
+        ["xenserver": xapiRequests.total, "cloudstack": cloudRequests.total, "razor": razorRequests.byPrefix["/api"] ?? 0]
     }
 
     func hypervisor(site: String, kind: HypervisorKind) async throws -> any Hypervisor {

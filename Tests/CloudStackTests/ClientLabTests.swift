@@ -25,6 +25,16 @@ import VizorCloudStack
         }
     }
 
+    @Test func theLabCountsTheRequestsItAnswered() async throws {
+        try await withLab { lab in
+            let before = lab.requests.total
+            _ = try await lab.client().listZones()
+            _ = try await lab.client().listServiceOfferings()
+            #expect(lab.requests.total == before + 2)
+            #expect(lab.requests.byPrefix["/client"] == before + 2)
+        }
+    }
+
     @Test func wrongSecretIsRefusedAsUnauthorized() async throws {
         try await withLab { lab in
             let error = await backendError { _ = try await lab.client(secret: "not-the-secret").listZones() }

@@ -16,29 +16,34 @@ public final class LabCloudStackServer: LabServer {
     public let endpoint: LabEndpoint
     /// The cloud behind the endpoint.
     public let cloud: LabCloudStack
+    /// HTTP requests answered, for benchmarks.
+    public let requests: LabRequestCounter
     private let listener: LabListener
 
-    private init(endpoint: LabEndpoint, cloud: LabCloudStack, listener: LabListener) {
+    private init(endpoint: LabEndpoint, cloud: LabCloudStack, requests: LabRequestCounter, listener: LabListener) {
         self.endpoint = endpoint
         self.cloud = cloud
+        self.requests = requests
         self.listener = listener
     }
 
     /// Starts a server on `host`; `port` 0 lets the kernel choose.
     public static func start(host: String = "127.0.0.1", port: Int = 0,
                              cloud: LabCloudStack = LabCloudStack()) async throws -> LabCloudStackServer {
-        let listener = try await LabListener.open(port: port) { port in try await serve(cloud, host: host, port: port) }
+        let requests = LabRequestCounter()
+        let listener = try await LabListener.open(port: port) { port in try await serve(cloud, host: host, port: port, requests: requests) }
         let admin = cloud.admin, user = cloud.user
         let endpoint = LabEndpoint(name: labCloudStackName, url: "http://\(host):\(listener.port)/client/api", credentials: [
             "adminApiKey": admin.apiKey, "adminSecretKey": admin.secretKey,
             "userApiKey": user.apiKey, "userSecretKey": user.secretKey,
         ])
-        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, listener: listener)
+        return LabCloudStackServer(endpoint: endpoint, cloud: cloud, requests: requests, listener: listener)
     }
 
     /// The HTTP server in front of `cloud` on `host:port`; answers it and the bound port.
-    static func serve(_ cloud: LabCloudStack, host: String, port: Int) async throws -> (serving: LabServing, port: Int) {
+    static func serve(_ cloud: LabCloudStack, host: String, port: Int, requests: LabRequestCounter) async throws -> (serving: LabServing, port: Int) {
         let router = Router()
+        router.add(middleware: LabRequestCounting(requests))
         let respond: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var body: String?
             if request.method == .post {

@@ -21,12 +21,15 @@ public final class LabRazorServer: LabServer {
     /// Base URL (`http://127.0.0.1:<port>`); `/api` hangs below it.
     public let baseURL: String
     let state: LabRazorState
+    /// HTTP requests answered (`/api` from clients, `/svc` from nodes), for benchmarks.
+    public let requests: LabRequestCounter
     private let running: LabServing
 
-    private init(endpoint: LabEndpoint, baseURL: String, state: LabRazorState, running: LabServing) {
+    private init(endpoint: LabEndpoint, baseURL: String, state: LabRazorState, requests: LabRequestCounter, running: LabServing) {
         self.endpoint = endpoint
         self.baseURL = baseURL
         self.state = state
+        self.requests = requests
         self.running = running
     }
 
@@ -41,7 +44,8 @@ public final class LabRazorServer: LabServer {
                              backgroundDelay: TimeInterval = 0.2, tls: LabRazorTLS? = nil) async throws -> LabRazorServer {
         let state = LabRazorState(auth: auth, backgroundDelay: backgroundDelay)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let responder = LabRazorResponder(state: state)
+        let requests = LabRequestCounter()
+        let responder = LabRazorResponder(state: state, requests: requests)
         var logger = Logger(label: "vizor.lab.razor")
         logger.logLevel = .critical
         let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.serverConfiguration()) } ?? .http1()
@@ -69,7 +73,7 @@ public final class LabRazorServer: LabServer {
             credentials["password"] = auth.password
         }
         let endpoint = LabEndpoint(name: labRazorName, url: base + "/api", credentials: credentials)
-        return LabRazorServer(endpoint: endpoint, baseURL: base, state: state, running: running)
+        return LabRazorServer(endpoint: endpoint, baseURL: base, state: state, requests: requests, running: running)
     }
 
     /// The lab suite's starter: auth on, with a fresh random password.
@@ -125,9 +129,11 @@ public final class LabRazorServer: LabServer {
 struct LabRazorResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let state: LabRazorState
+    let requests: LabRequestCounter
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
+        requests.record(path: path)
         switch await state.fault(for: path) {
         case .serverError(let status)?:
             return Self.response(LabHTTPResponse.text(status, "Internal Server Error"))

@@ -14,12 +14,15 @@ public final class XAPILabServer: LabServer {
     /// The pool behind the server: state, and the hooks the install simulation drives.
     public let lab: XAPILab
     public let port: Int
+    /// HTTP requests answered, for benchmarks.
+    public let requests: LabRequestCounter
     private let listener: LabListener
 
-    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, listener: LabListener) {
+    private init(endpoint: LabEndpoint, lab: XAPILab, port: Int, requests: LabRequestCounter, listener: LabListener) {
         self.endpoint = endpoint
         self.lab = lab
         self.port = port
+        self.requests = requests
         self.listener = listener
     }
 
@@ -27,15 +30,17 @@ public final class XAPILabServer: LabServer {
     public static func start(host: String = "127.0.0.1", port: Int = 0, options: XAPILab.Options = XAPILab.Options()) async throws -> XAPILabServer {
         let lab = XAPILab(options: options)
         await lab.populate()
-        let listener = try await LabListener.open(port: port) { port in try await serve(lab, host: host, port: port) }
+        let requests = LabRequestCounter()
+        let listener = try await LabListener.open(port: port) { port in try await serve(lab, host: host, port: port, requests: requests) }
         let endpoint = LabEndpoint(name: "xenserver", url: "http://\(host):\(listener.port)",
                                    credentials: ["username": options.username, "password": options.password])
-        return XAPILabServer(endpoint: endpoint, lab: lab, port: listener.port, listener: listener)
+        return XAPILabServer(endpoint: endpoint, lab: lab, port: listener.port, requests: requests, listener: listener)
     }
 
     /// The HTTP server in front of `lab` on `host:port`; answers it and the bound port.
-    static func serve(_ lab: XAPILab, host: String, port: Int) async throws -> (serving: LabServing, port: Int) {
+    static func serve(_ lab: XAPILab, host: String, port: Int, requests: LabRequestCounter) async throws -> (serving: LabServing, port: Int) {
         let router = Router()
+        router.add(middleware: LabRequestCounting(requests))
         let xml: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             try await Self.serveXML(request, lab)
         }
