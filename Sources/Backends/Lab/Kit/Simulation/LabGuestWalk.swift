@@ -39,6 +39,8 @@ extension LabGuestSimulator {
             case "boot_local":
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
+                // Vizor's own task: iPXE loads wimboot and every file the script names before WinPE can start.
+                if outcome.customTemplate, try await !ipxeLoad(key, script: outcome.script) { return }
                 try await winpeInstall(key, node: outcome)
             }
         }
