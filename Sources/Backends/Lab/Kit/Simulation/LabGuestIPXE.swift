@@ -7,6 +7,11 @@ public struct LabIPXELoad: Sendable, Equatable {
     public var command: String
     public var url: String
 
+    public init(command: String, url: String) {
+        self.command = command
+        self.url = url
+    }
+
     /// The loads in script order. Options (`--name x`) are skipped; the first
     /// other word is the URL; `||` / `&&` end the command.
     public static func loads(in script: String) -> [LabIPXELoad] {
