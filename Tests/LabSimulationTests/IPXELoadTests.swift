@@ -51,17 +51,40 @@ struct IPXELoadTests {
                 tagName: "ipxe-404", mac: mac, policyName: "ipxe-404", hostname: "ipxe404", rootPassword: "s3cret-pass")
             let node = try #require(try await world.razor.provision(plan).nodeName)
             try await world.xen.start(machineID: created.machineID)
+            let failed = Snapshot()
             try await world.wait("boot failure") {
-                await world.simulator.status(forMAC: mac)?.activity.contains("failed") == true
+                guard let status = await world.simulator.status(forMAC: mac), status.activity.contains("failed") else { return false }
+                await failed.keep(status)
+                return true
             }
-            let status = try #require(await world.simulator.status(forMAC: mac))
+            let status = try #require(await failed.status)
             #expect(status.activity.contains("initrd \(missing) failed: HTTP 404"), "\(status.activity)")
             #expect(status.fetches == ["200 \(svc)/repo/wimboot", "404 \(missing)"])
+            #expect(status.node == node && !status.sealed && status.boots == 1)
+            // The script's `:failed` branch reboots: the next boot runs the same script and fails the same way.
+            try await world.wait("a second failed boot") {
+                (await world.simulator.status(forMAC: mac)?.fetches.count ?? 0) >= 4
+            }
+            let again = try #require(await world.simulator.status(forMAC: mac))
+            #expect(Array(again.fetches.prefix(4)) == ["200 \(svc)/repo/wimboot", "404 \(missing)", "200 \(svc)/repo/wimboot", "404 \(missing)"])
+            #expect(again.boots >= 2)
             // The node booted Vizor's template and got no further: WinPE never started, no stage came.
             let log = try await world.log(node)
             #expect(log.contains { $0.event == "boot" && $0.fields["template"] == "vizor_boot" && $0.fields["task"] == "vizor-ipxe-404" })
             #expect(!log.contains { $0.message.hasPrefix("winpe_started") || $0.event == "stage_done" })
-            #expect(status.node == node && !status.sealed && status.boots == 1)
+            #expect(!again.fetches.contains { $0.hasSuffix("never-reached") })
         }
     }
+
+    @Test func onlyAFailedBranchThatRebootsRestartsTheGuest() {
+        #expect(LabIPXELoad.failureReboots("#!ipxe\nkernel x || goto failed\n:failed\necho no\nsleep 60\nreboot\n"))
+        #expect(!LabIPXELoad.failureReboots("#!ipxe\nreboot\nkernel x || goto failed\n:failed\nshell\n"))
+        #expect(!LabIPXELoad.failureReboots("#!ipxe\nkernel x\nboot\n"))
+    }
+}
+
+/// The first status that matched a wait, kept for the assertions after it.
+actor Snapshot {
+    var status: LabGuestStatus?
+    func keep(_ value: LabGuestStatus) { status = value }
 }

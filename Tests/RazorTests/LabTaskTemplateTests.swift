@@ -51,6 +51,9 @@ import Testing
             // The same template through /svc/file renders the same way.
             let file = try await raw.get(svc + "/file/1/vizor_boot")
             #expect(file.status == 200 && file.body == boot.body)
+            // A database task has no raw files (no `find_file`): razor-server fails with a bare 500.
+            let wimboot = try await raw.get(svc + "/file/1/raw/wimboot")
+            #expect(wimboot.status == 500 && wimboot.body == "<h1>Internal Server Error</h1>")
             // After the first stage the boot sequence falls back to the common boot_local.
             #expect(try await raw.get(svc + "/stage-done/1?name=finished").status == 204)
             let local = try await raw.get(svc + "/boot?net0=\(Self.mac)")

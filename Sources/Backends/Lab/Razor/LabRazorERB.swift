@@ -1,9 +1,9 @@
 import Foundation
 
-/// A template the lab cannot render; razor-server, whose ERB runs arbitrary
-/// Ruby, fails the same request with an exception that Sinatra turns into a
-/// bare 500 page, so the lab answers that page (the message is for tests and
-/// the simulation hooks).
+/// A request razor-server fails with an uncaught Ruby exception (a template
+/// the lab cannot render, a raw file of a database task), which Sinatra
+/// turns into a bare 500 page; the lab answers that page (the message is for
+/// tests and the simulation hooks).
 struct LabRazorERBError: Error, Sendable, CustomStringConvertible {
     var message: String
     var description: String { "template error: \(message)" }

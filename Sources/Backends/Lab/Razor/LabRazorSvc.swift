@@ -170,6 +170,11 @@ extension LabRazorState {
         let url = raw ? "\(base)/svc/file/\(node.id)/raw/\(template)" : "\(base)/svc/file/\(node.id)/\(template)"
         if raw, template.hasSuffix(".erb") { throw LabRazorFailure(404, "raw file \(template) not found") }
         let taskName = policy.task ?? repos.first { $0.name == policy.repo }?.task ?? "noop"
+        if raw, !LabBuiltinTasks.all.contains(where: { $0.name == taskName }) {
+            // A task from `create-task` lives in the database and has no files: razor-server's
+            // `Razor::Data::Task` lacks `find_file`, so the request dies with a bare 500.
+            throw LabRazorERBError(message: "undefined method `find_file' for task \(taskName)")
+        }
         let fromTask = taskTemplate(task: taskName, template: template)
         let common: Set<String> = raw ? ["wimboot"] : ["second-stage.ps1", "unattended.xml", "boot_wim", "boot_local", "boot_install"]
         guard fromTask != nil || common.contains(template) else {

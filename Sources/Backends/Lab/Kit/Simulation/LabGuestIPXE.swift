@@ -34,6 +34,13 @@ public struct LabIPXELoad: Sendable, Equatable {
         return found
     }
 
+    /// Whether the script's `:failed` label (where `|| goto failed` jumps) leads to a `reboot`.
+    public static func failureReboots(_ script: String) -> Bool {
+        let lines = script.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let label = lines.firstIndex(of: ":failed") else { return false }
+        return lines[(label + 1)...].contains { $0.split(separator: " ").first == "reboot" }
+    }
+
     /// The URL as status lines show it: the job token's value is not repeated.
     public var shownURL: String { Self.redacted(url) }
 
@@ -51,9 +58,10 @@ extension LabGuestSimulator {
 
     /// Runs the image loads of a script the way iPXE does, in order, each an
     /// HTTP GET (ranged to the first bytes). The first load that fails ends
-    /// the script's happy path: as with `|| goto failed`, the guest stays in
-    /// the `:failed` branch and the activity names the URL and the answer.
-    /// Returns whether every load succeeded.
+    /// the script's happy path: as with `|| goto failed`, the guest goes to
+    /// the `:failed` branch, where Vizor's script waits and reboots; the
+    /// activity names the URL and the answer meanwhile. Returns whether every
+    /// load succeeded.
     func ipxeLoad(_ key: String, script: String) async throws -> Bool {
         for load in LabIPXELoad.loads(in: script) {
             setActivity(key, "iPXE: \(load.command) \(load.shownURL)")

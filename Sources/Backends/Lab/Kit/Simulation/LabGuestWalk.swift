@@ -40,7 +40,11 @@ extension LabGuestSimulator {
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
                 // Vizor's own task: iPXE loads wimboot and every file the script names before WinPE can start.
-                if outcome.customTemplate, try await !ipxeLoad(key, script: outcome.script) { return }
+                if outcome.customTemplate, try await !ipxeLoad(key, script: outcome.script) {
+                    guard LabIPXELoad.failureReboots(outcome.script) else { return }
+                    try await pause(LabGuestPhaseWeight.failedBootRetry)
+                    return try await restart(key)
+                }
                 try await winpeInstall(key, node: outcome)
             }
         }
