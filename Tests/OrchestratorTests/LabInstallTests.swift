@@ -253,3 +253,49 @@ struct LabInstallTests {
         }
     }
 }
+
+/// What `RenderedArtefactPublisher` asks Razor for: the job's own task, or
+/// the operator's stock task when `razorTask` names one.
+@Suite("Per-job Razor task from the production publisher", .serialized)
+struct PublishedRazorTaskTests {
+    @Test func aJobGetsItsOwnTaskUnlessTheOperatorNamesAStockOne() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-pubtask-\(UUID().uuidString.prefix(8))")
+        let isos = try SampleLibrary.ensure(in: root.appendingPathComponent("media"), realisticSizes: false)
+        let iso = try #require(isos.first { $0.lastPathComponent == "Windows_Server_2022_x64_en-US.iso" })
+        let serving = InstallServing(configuration: InstallServingConfiguration(
+            stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path))
+        let secrets = JobSecretStore(directory: root.appendingPathComponent("secrets"))
+        let publisher = RenderedArtefactPublisher(serving: serving, secrets: secrets,
+                                                  razorService: { _ in "http://razor.example:8150/svc" })
+        do {
+            let image = MediaAnalyzer().analyze(iso)
+            let edition = try #require(image.editions.first)
+            var request = InstallRequest(site: "lab", hypervisor: .xenserver, osTemplate: "Windows Server 2022 (64-bit)", bootISO: "ipxe.iso",
+                                         imageID: image.id, imagePath: iso.path, editionIndex: edition.index, editionName: edition.name,
+                                         machineName: "w2022")
+            let media = try await ServedMediaExposure(serving: serving).expose(imageID: image.id, isoPath: iso.path, job: "j3")
+            let saved = JobSecrets(administratorPassword: "Lab-Passw0rd!")
+            try secrets.save(saved, job: "j3")
+            let own = try await publisher.publish(jobID: "j3", request: request, media: media)
+            #expect(own.taskName == "vizor-j3")
+            #expect(own.taskDefinition["boot_seq.1"] == RazorTaskDefinition.installTemplate)
+            #expect(own.taskDefinition["boot_seq.default"] == "boot_local")
+            let template = try #require(own.taskDefinition[RazorTaskDefinition.installTemplate])
+            #expect(template.hasPrefix("#!ipxe\n"))
+            #expect(template.contains("kernel http://razor.example:8150/svc/repo/wimboot || goto failed"))
+            #expect(template.contains("\(media.httpURL)sources/boot.wim boot.wim || goto failed"))
+            #expect(template.contains("/artefacts/j3/autounattend.xml?token=\(saved.token)&node=<%= node.name %> autounattend.xml"))
+            #expect(!template.contains("Lab-Passw0rd!"), "the password stays in the token-gated artefacts")
+
+            request.options["razorTask"] = "windows/2016"
+            let stock = try await publisher.publish(jobID: "j3", request: request, media: media)
+            #expect(stock.taskName == "windows/2016" && stock.taskDefinition.isEmpty)
+        } catch {
+            await serving.stop()
+            try? FileManager.default.removeItem(at: root)
+            throw error
+        }
+        await serving.stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+}
