@@ -80,6 +80,16 @@ import Testing
         }
     }
 
+    @Test func aBootTemplateTheTaskDoesNotDefineIsNotFound() async throws {
+        try await withLab { lab in
+            let raw = RawHTTP()
+            try await bindNode(raw, lab, task: "no-boot", templates: ##"{"other":"#!ipxe\nexit\n"}"##)
+            let boot = try await raw.get(lab.baseURL + "/svc/boot?net0=\(Self.mac)")
+            #expect(boot.status == 404)
+            #expect(boot.object["error"] as? String == "Task no-boot: no template 'vizor_boot' for this task or its base tasks")
+        }
+    }
+
     @Test func wimbootPlacedInTheRepoStoreIsServedWithoutANode() async throws {
         try await withLab { lab in
             let raw = RawHTTP()

@@ -105,6 +105,10 @@ extension LabRazorState {
             let script = try LabRazorERB.render(body, context: LabRazorERBContext(base: base, node: node, task: choice.task, repo: repo))
             return (index, choice.task, choice.template, script, true)
         }
+        if !Self.commonTemplates.contains(choice.template), !shippedInChain(task: choice.task) {
+            // A database task's boot template that neither it nor `tasks/common` has.
+            throw LabRazorFailure(404, "Task \(choice.task): no template '\(choice.template)' for this task or its base tasks")
+        }
         let script: String
         switch choice.template {
         case "boot":
@@ -135,6 +139,21 @@ extension LabRazorState {
             next = task.base
         }
         return nil
+    }
+
+    /// razor-server's `tasks/common` templates, which every task can use.
+    static let commonTemplates: Set<String> = ["boot_local", "os_complete", "set_hostname", "store_ip"]
+
+    /// Whether the task or one of its bases is a shipped file task (whose templates the lab renders itself).
+    func shippedInChain(task taskName: String) -> Bool {
+        var seen: Set<String> = []
+        var next: String? = taskName
+        while let name = next, !seen.contains(name), let task = tasks.first(where: { $0.name == name }) {
+            if LabBuiltinTasks.all.contains(where: { $0.name == name }) { return true }
+            seen.insert(name)
+            next = task.base
+        }
+        return false
     }
 
     /// A file in the lab's repo store, matched without regard to case as razor-server does.
