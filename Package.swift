@@ -134,7 +134,8 @@ let package = Package(
             path: "Sources/Backends/Lab/Razor", swiftSettings: strict),
         .target(
             name: "VizorLab",
-            dependencies: ["BackendKit", "VizorMedia", "LabXAPI", "LabCloudStack", "LabRazor"],
+            dependencies: ["BackendKit", "VizorMedia", "LabXAPI", "LabCloudStack", "LabRazor",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Sources/Backends/Lab/Kit", swiftSettings: strict),
 
         // MARK: Model and UI

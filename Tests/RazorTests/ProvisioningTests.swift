@@ -84,7 +84,19 @@ import VizorRazor
             #expect(repo["task"]?["name"] == "vizor/windows")
             let boot = try await lab.simulateBoot(mac: plan.mac)
             #expect(boot.template == "boot_wim")
+            #expect(boot.customTemplate && boot.script == "#!ipxe\nboot\n", "the task's own template, rendered")
             #expect(await lab.inventory().createdTasks == ["vizor/windows"])
+
+            // Razor has no delete-task command (nor does the lab): removal leaves the task, twice over without error.
+            var artefacts = made
+            artefacts.taskName = "vizor/windows"
+            try await server.remove(artefacts)
+            try await server.remove(artefacts)
+            let inventory = await lab.inventory()
+            #expect(inventory.createdTasks == ["vizor/windows"])
+            #expect(inventory.repos.isEmpty && inventory.policies.isEmpty && inventory.tags.isEmpty && inventory.nodes.isEmpty)
+            let deleteTask = try await RawHTTP().post(lab.baseURL + "/api/commands/delete-task", #"{"name":"vizor/windows"}"#)
+            #expect(deleteTask.status == 404)
         }
     }
 

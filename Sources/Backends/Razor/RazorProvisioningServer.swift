@@ -83,7 +83,10 @@ public struct RazorProvisioningServer: ProvisioningServer {
     }
 
     /// Policy first (it holds the repo and the tag), then node, tag, repo.
-    /// Razor has no delete-task command: a task Vizor created stays.
+    /// `artefacts.taskName` is left alone: Razor has no command that deletes
+    /// a task (razor-server `lib/razor/command/` has `create_task.rb` and no
+    /// `delete_task.rb`), so a per-job task stays in Razor's database, unused
+    /// once its policy is gone.
     public func remove(_ artefacts: ProvisionedArtefacts) async throws {
         if let policy = artefacts.policyName { try await tolerant { try await client.deletePolicy(name: policy) } }
         if let node = artefacts.nodeName { try await tolerant { try await client.deleteNode(name: node) } }

@@ -55,6 +55,10 @@ public enum SampleLibrary {
             SampleFile(path: "bootmgr.efi", bytes: Array("MZ".utf8) + [UInt8](repeating: 0, count: 2046)),
             SampleFile(path: "setup.exe", bytes: Array("MZ".utf8) + [UInt8](repeating: 0, count: 4094)),
             SampleFile(path: "boot/etfsboot.com", bytes: [0xEB, 0x3C] + [UInt8](repeating: 0x90, count: 4094)),
+            // What wimboot loads besides boot.wim: the BCD stores (registry hives) and the ramdisk image.
+            SampleFile(path: "boot/bcd", bytes: Array("regf".utf8) + [UInt8](repeating: 0, count: 8188)),
+            SampleFile(path: "boot/boot.sdi", bytes: Array("$SDI0001".utf8) + [UInt8](repeating: 0, count: 8184)),
+            SampleFile(path: "efi/microsoft/boot/bcd", bytes: Array("regf".utf8) + [UInt8](repeating: 0, count: 8188)),
             SampleFile(path: "efi/microsoft/boot/efisys.bin", size: 1_474_560,
                        runs: [(0, [0xEB, 0x3C, 0x90] + Array("MSDOS5.0".utf8))]),
             SampleFile(path: "efi/boot/\(efiName)", bytes: Array("MZ".utf8) + [UInt8](repeating: 0, count: 2046)),

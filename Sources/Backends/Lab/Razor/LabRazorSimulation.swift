@@ -9,6 +9,11 @@ public struct LabRazorBoot: Sendable, Equatable {
     /// Task and boot template served by the last `/svc/boot` (e.g. `windows/2016`, `boot_wim`).
     public var task: String
     public var template: String
+    /// The iPXE script `/svc/boot` answered.
+    public var script: String
+    /// The template is the task's own (`create-task`), rendered from its ERB:
+    /// Vizor's per-job task, whose script iPXE runs line by line.
+    public var customTemplate: Bool
 }
 
 /// One stage of a Windows install, in the order razor's windows task and
@@ -64,6 +69,8 @@ extension LabRazorState {
     private func simulated<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let failure as LabRazorFailure {
             throw LabRazorSimulationError(status: failure.status, message: failure.message)
+        } catch let failure as LabRazorERBError {
+            throw LabRazorSimulationError(status: 500, message: failure.description)
         }
     }
 
@@ -87,7 +94,8 @@ extension LabRazorState {
                 }
             }
             let node = nodes[outcome.node]
-            return LabRazorBoot(nodeName: node.name, nodeID: node.id, policy: node.policy, task: outcome.task, template: outcome.template)
+            return LabRazorBoot(nodeName: node.name, nodeID: node.id, policy: node.policy, task: outcome.task, template: outcome.template,
+                                script: outcome.script, customTemplate: outcome.custom)
         }
     }
 

@@ -78,6 +78,10 @@ actor LabRazorState {
     var nodes: [LabNode] = []
     var commands: [LabCommand] = []
     var events: [LabEvent] = []
+    /// Files in `repo_store_root` outside any repo, served by `/svc/repo/<path>`:
+    /// the lab installation has a stand-in `wimboot` there, as an operator
+    /// places the real one for tasks that cannot ship it.
+    var repoStore: [String: [UInt8]] = ["wimboot": Array("lab stand-in for wimboot\n".utf8)]
     var nextNodeID = 1
     var nextCommandID = 1
     var nextEventID = 1
@@ -111,6 +115,9 @@ actor LabRazorState {
             return .text(failure.status, failure.message, contentType: "application/json")
         } catch let failure as LabRazorFailure {
             return .error(failure.status, failure.message, details: failure.details)
+        } catch is LabRazorERBError {
+            // An exception while rendering a template: Sinatra's bare 500 page.
+            return .text(500, "<h1>Internal Server Error</h1>", contentType: "text/html")
         } catch {
             return .error(500, "internal error", details: String(describing: error))
         }

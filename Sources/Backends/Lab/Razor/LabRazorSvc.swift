@@ -42,6 +42,11 @@ extension LabRazorState {
             let done = "\(svcBase)/svc/stage-done/\(nodes[index].id)?name=broker"
             let body = script.hasSuffix(".ps1") ? "Invoke-WebRequest -UseBasicParsing '\(done)'\n" : "#!/bin/sh\ncurl -s '\(done)'\n"
             return .text(200, body)
+        case ("GET", "repo") where segments.count >= 2 && storedRepoFile(segments.dropFirst().joined(separator: "/")) != nil:
+            // Files an operator placed in `repo_store_root` by hand (wimboot, the microkernel).
+            let path = segments.dropFirst().joined(separator: "/")
+            return LabHTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")],
+                                   body: storedRepoFile(path) ?? [])
         case ("GET", "repo") where segments.count >= 3:
             let repoName = segments[1]
             guard let repo = repos.first(where: { $0.name.caseInsensitiveCompare(repoName) == .orderedSame }) else {
@@ -80,7 +85,8 @@ extension LabRazorState {
 
     /// `GET /svc/boot`: look the node up (or create it), pick the boot
     /// template, log `boot`, answer an iPXE script.
-    func svcBoot(query: [(String, String)], base: String) throws -> (node: Int, task: String, template: String, script: String) {
+    func svcBoot(query: [(String, String)], base: String) throws
+        -> (node: Int, task: String, template: String, script: String, custom: Bool) {
         let pairs = query.filter { key, _ in
             (key.hasPrefix("net") && Int(key.dropFirst(3)) != nil) || ["serial", "asset", "uuid"].contains(key) || key.hasPrefix("fact_")
         }
@@ -93,6 +99,16 @@ extension LabRazorState {
         var entry: LabObject = ["event": .string("boot"), "task": .string(choice.task), "template": .string(choice.template)]
         if let repo = choice.repo { entry["repo"] = .string(repo) }
         log(nodeID: node.id, entry)
+        // A task's own template comes first (`find_template`), rendered as ERB; then the common ones.
+        if let body = taskTemplate(task: choice.task, template: choice.template) {
+            let repo = choice.repo.flatMap { name in repos.first { $0.name == name } }
+            let script = try LabRazorERB.render(body, context: LabRazorERBContext(base: base, node: node, task: choice.task, repo: repo))
+            return (index, choice.task, choice.template, script, true)
+        }
+        if !Self.commonTemplates.contains(choice.template), !shippedInChain(task: choice.task) {
+            // A database task's boot template that neither it nor `tasks/common` has.
+            throw LabRazorFailure(404, "Task \(choice.task): no template '\(choice.template)' for this task or its base tasks")
+        }
         let script: String
         switch choice.template {
         case "boot":
@@ -109,7 +125,40 @@ extension LabRazorState {
         default:
             script = "#!ipxe\nchain \(base)/svc/file/\(node.id)/\(choice.template)\n"
         }
-        return (index, choice.task, choice.template, script)
+        return (index, choice.task, choice.template, script, false)
+    }
+
+    /// A template defined by the task or one of its base tasks (`create-task`
+    /// stores them; the shipped file tasks are rendered by the lab itself).
+    func taskTemplate(task taskName: String, template: String) -> String? {
+        var seen: Set<String> = []
+        var next: String? = taskName
+        while let name = next, !seen.contains(name), let task = tasks.first(where: { $0.name == name }) {
+            if let body = task.templates[template] { return body }
+            seen.insert(name)
+            next = task.base
+        }
+        return nil
+    }
+
+    /// razor-server's `tasks/common` templates, which every task can use.
+    static let commonTemplates: Set<String> = ["boot_local", "os_complete", "set_hostname", "store_ip"]
+
+    /// Whether the task or one of its bases is a shipped file task (whose templates the lab renders itself).
+    func shippedInChain(task taskName: String) -> Bool {
+        var seen: Set<String> = []
+        var next: String? = taskName
+        while let name = next, !seen.contains(name), let task = tasks.first(where: { $0.name == name }) {
+            if LabBuiltinTasks.all.contains(where: { $0.name == name }) { return true }
+            seen.insert(name)
+            next = task.base
+        }
+        return false
+    }
+
+    /// A file in the lab's repo store, matched without regard to case as razor-server does.
+    func storedRepoFile(_ path: String) -> [UInt8]? {
+        repoStore.first { $0.key.caseInsensitiveCompare(path) == .orderedSame }?.value
     }
 
     /// `POST /svc/checkin/<id>`: store facts, re-evaluate tags, try to bind.
@@ -140,19 +189,24 @@ extension LabRazorState {
         let url = raw ? "\(base)/svc/file/\(node.id)/raw/\(template)" : "\(base)/svc/file/\(node.id)/\(template)"
         if raw, template.hasSuffix(".erb") { throw LabRazorFailure(404, "raw file \(template) not found") }
         let taskName = policy.task ?? repos.first { $0.name == policy.repo }?.task ?? "noop"
-        var chain: [LabTask] = []
-        var next: String? = taskName
-        while let name = next, let task = tasks.first(where: { $0.name == name }), !chain.contains(where: { $0.name == name }) {
-            chain.append(task)
-            next = task.base
+        if raw, !LabBuiltinTasks.all.contains(where: { $0.name == taskName }) {
+            // A task from `create-task` lives in the database and has no files: razor-server's
+            // `Razor::Data::Task` lacks `find_file`, so the request dies with a bare 500.
+            throw LabRazorERBError(message: "undefined method `find_file' for task \(taskName)")
         }
-        let fromTask = chain.lazy.compactMap { $0.templates[template] }.first
+        let fromTask = taskTemplate(task: taskName, template: template)
         let common: Set<String> = raw ? ["wimboot"] : ["second-stage.ps1", "unattended.xml", "boot_wim", "boot_local", "boot_install"]
         guard fromTask != nil || common.contains(template) else {
             log(nodeID: node.id, severity: "error", ["event": .string(event), "script": .string(template),
                                                      "msg": .string("task file \(template) not found"),
                                                      "severity": .string("error"), "url": .string(url)])
             throw LabRazorFailure(404, "Template \(template) not found for task \(taskName)")
+        }
+        if let fromTask, !raw {
+            let repo = repos.first { $0.name == policy.repo }
+            let text = try LabRazorERB.render(fromTask, context: LabRazorERBContext(base: base, node: node, task: taskName, repo: repo))
+            log(nodeID: node.id, ["event": .string(event), "template": .string(template), "url": .string(url)])
+            return .text(200, text)
         }
         log(nodeID: node.id, ["event": .string(event), "template": .string(template), "url": .string(url)])
         return .text(200, fromTask ?? "# \(template) rendered for \(node.name) (task \(taskName))\n")

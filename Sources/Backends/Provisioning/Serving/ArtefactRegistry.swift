@@ -43,6 +43,14 @@ public struct ArtefactResponse: Sendable, Equatable {
     }
 }
 
+/// One artefact handed out, for the operator's view of what a node fetched.
+public struct ArtefactDelivery: Sendable, Equatable {
+    public var job: String
+    public var name: String
+    /// The node as the request named it.
+    public var node: String?
+}
+
 /// Serves each job's artefacts to that job's node only: a request must carry
 /// the job's token, and once the job is bound to a node, come from that node.
 /// Framework-free so any HTTP server can mount it.
@@ -54,6 +62,9 @@ public actor ArtefactRegistry {
     }
 
     private var jobs: [String: Entry] = [:]
+    /// The latest deliveries, oldest first; bounded so a long-running process keeps little.
+    private var recent: [ArtefactDelivery] = []
+    static let recentLimit = 512
 
     public init() {}
 
@@ -77,6 +88,9 @@ public actor ArtefactRegistry {
 
     public var registeredJobs: [String] { jobs.keys.sorted() }
 
+    /// What was served for a job (among the latest deliveries), oldest first.
+    public func deliveries(job: String) -> [ArtefactDelivery] { recent.filter { $0.job == job } }
+
     public func handle(_ request: ArtefactRequest) -> ArtefactResponse {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard segments.count == 2, !segments.contains(where: { $0 == "." || $0 == ".." || $0.contains("\\") }) else {
@@ -90,6 +104,8 @@ public actor ArtefactRegistry {
             return .error(403, "this artefact belongs to another node")
         }
         guard let artefact = entry.bundle.artefacts[segments[1]] else { return .error(404, "no such artefact") }
+        recent.append(ArtefactDelivery(job: segments[0], name: segments[1], node: request.node))
+        if recent.count > Self.recentLimit { recent.removeFirst(recent.count - Self.recentLimit) }
         var headers = ["Cache-Control": "no-store"]
         if artefact.carriesSecrets { headers["X-Content-Type-Options"] = "nosniff" }
         return ArtefactResponse(status: 200, contentType: artefact.contentType, headers: headers, body: artefact.body)

@@ -329,7 +329,10 @@ actor InstallStepRunner {
     /// (a VM install) or became the template (XenServer); the template only on cancel or clean-up.
     func teardown(_ job: JournalJob, removeTemplate: Bool) async throws {
         let server = try await backends.provisioning(site: request.site)
-        try await server.remove(ProvisionedArtefacts(repoName: job.resources["repo"] ?? razorName, taskName: nil,
+        // The task Vizor defined for the job (never an operator's stock task); Razor keeps it, having no delete-task.
+        let stockTask = request.options["razorTask"].flatMap { $0.isEmpty ? nil : $0 }
+        let task = job.resources["razorTask"] ?? (stockTask == nil ? razorName : nil)
+        try await server.remove(ProvisionedArtefacts(repoName: job.resources["repo"] ?? razorName, taskName: task,
                                                      tagName: job.resources["tag"] ?? razorName,
                                                      policyName: job.resources["policy"] ?? razorName,
                                                      nodeName: job.resources["node"]))

@@ -16,6 +16,8 @@ public struct LabGuestStatus: Sendable, Equatable {
     public var boots: Int
     public var toolsInstalled: Bool
     public var sealed: Bool
+    /// Images iPXE loaded from a Vizor script, `<status> <url>` (token hidden), oldest first.
+    public var fetches: [String]
 }
 
 /// The guests inside the lab's VMs. It watches the lab hypervisors; a VM that
@@ -78,7 +80,8 @@ public actor LabGuestSimulator {
         tracked.values.sorted { $0.machine.key < $1.machine.key }.map { entry in
             LabGuestStatus(hypervisor: entry.machine.hypervisor, vmID: entry.machine.id, mac: entry.machine.macs.first,
                            node: entry.disk.node, activity: entry.activity, boots: entry.boots,
-                           toolsInstalled: entry.disk.toolsInstalled, sealed: entry.disk.phase == .sealed)
+                           toolsInstalled: entry.disk.toolsInstalled, sealed: entry.disk.phase == .sealed,
+                           fetches: entry.fetches)
         }
     }
 
@@ -162,6 +165,7 @@ struct LabGuestTracked {
     var walk: Task<Void, Never>?
     var activity = "off"
     var boots = 0
+    var fetches: [String] = []
 }
 
 /// The state a guest keeps on its disk across reboots.

@@ -39,6 +39,12 @@ extension LabGuestSimulator {
             case "boot_local":
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
+                // Vizor's own task: iPXE loads wimboot and every file the script names before WinPE can start.
+                if outcome.customTemplate, try await !ipxeLoad(key, script: outcome.script) {
+                    guard LabIPXELoad.failureReboots(outcome.script) else { return }
+                    try await pause(LabGuestPhaseWeight.failedBootRetry)
+                    return try await restart(key)
+                }
                 try await winpeInstall(key, node: outcome)
             }
         }

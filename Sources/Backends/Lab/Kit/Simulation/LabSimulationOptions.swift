@@ -31,6 +31,7 @@ enum LabGuestPhaseWeight {
     static let specialize = 6      // first boot from disk: specialize, OOBE, a reboot
     static let firstLogon = 2      // auto-logon, the runner starts
     static let agentReport = 1     // guest agent reports after a boot
+    static let failedBootRetry = 4 // a Vizor script's `:failed` branch: `sleep 60`, then `reboot`
     static func step(_ name: String) -> Int {
         if name == LabGuestStep.guestTools { return 5 }
         if name == LabGuestStep.seal { return 2 }

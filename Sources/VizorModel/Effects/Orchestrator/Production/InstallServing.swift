@@ -63,16 +63,33 @@ public actor InstallServing {
         self.registry = ArtefactRegistry()
     }
 
-    /// The running server, started if needed.
+    /// The running server, started if needed. Without a configured port the
+    /// one the last process used is tried first: a node booting a job's
+    /// per-job Razor task loads the URLs rendered into it, so a process that
+    /// resumes the job must answer at the same address (the kernel's choice
+    /// is taken when that port is busy).
     public func running() async throws -> MediaHTTPServer {
         if let server { return server }
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let started = try await MediaHTTPServer.start(host: configuration.bindHost, port: configuration.port,
-                                                      images: exposure.images, artefacts: RegistryRoute(registry: registry),
-                                                      threads: 1)
-        server = started
-        return started
+        let remembered = URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("http-port")
+        let previous = configuration.port == 0
+            ? (try? String(contentsOf: remembered, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            : nil
+        var started: MediaHTTPServer?
+        if let previous, (1...65535).contains(previous) {
+            started = try? await start(port: previous)
+        }
+        let running: MediaHTTPServer
+        if let started { running = started } else { running = try await start(port: configuration.port) }
+        if configuration.port == 0 { try? "\(running.port)\n".write(to: remembered, atomically: true, encoding: .utf8) }
+        server = running
+        return running
+    }
+
+    private func start(port: Int) async throws -> MediaHTTPServer {
+        try await MediaHTTPServer.start(host: configuration.bindHost, port: port, images: exposure.images,
+                                        artefacts: RegistryRoute(registry: registry), threads: 1)
     }
 
     /// `http://host:port` as nodes use it.

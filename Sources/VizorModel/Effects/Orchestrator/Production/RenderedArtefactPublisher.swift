@@ -16,7 +16,11 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     public let lookup: CatalogImageLookup
     /// Razor's `/svc` base per site, e.g. `http://razor:8150/svc`.
     public let razorService: @Sendable (String) -> String?
-    /// Where wimboot is fetched from; the Razor server's file area by default.
+    /// Where wimboot is fetched from. By default `wimboot` at the top of
+    /// Razor's repo store (`/svc/repo/wimboot`): a task created with
+    /// `create-task` lives in Razor's database and has no raw files, so the
+    /// copy Razor ships inside its stock windows task is out of reach; the
+    /// operator puts wimboot into `repo_store_root` as for the microkernel.
     public let wimbootURL: String?
 
     public init(serving: InstallServing, secrets: JobSecretStore, lookup: CatalogImageLookup = CatalogImageLookup(),
@@ -50,7 +54,7 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         let host = URL(string: base)?.host ?? "127.0.0.1"
         let context = ServingContext(
             mediaBaseURL: media.httpURL, razorServiceURL: service, artefactBaseURL: base + "/artefacts",
-            wimbootURL: wimbootURL ?? service + "/file/wimboot",
+            wimbootURL: wimbootURL ?? service + "/repo/wimboot",
             smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
         let bundle = try ArtefactBundle.render(spec, context: context)
         await serving.registry.register(bundle, token: secret.token)
@@ -61,7 +65,8 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
             "vizor_edition": "\(edition.index):\(edition.name)",
         ]
         if media.smbShare == nil { metadata["vizor_smb"] = "not configured" }
-        return PublishedArtefacts(taskName: request.options["razorTask"] ?? Self.razorTask(for: edition),
+        let task = Self.task(jobID: jobID, request: request, edition: edition, bundle: bundle, token: secret.token)
+        return PublishedArtefacts(taskName: task.name, taskDefinition: task.definition,
                                   expectedStages: bundle.plan.expectedStages, metadata: metadata,
                                   rootPassword: secret.administratorPassword)
     }
@@ -78,15 +83,19 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         "vizor-" + String(imageID.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(40))
     }
 
-    /// The stock Razor Windows task closest to the edition's build.
-    static func razorTask(for edition: EditionFacts) -> String {
-        if edition.installationType == "Client" { return "windows/8pro" }
-        switch edition.build {
-        case 1..<9200: return "windows/2008r2"
-        case 9200..<14393: return "windows/2012r2"
-        default: return "windows/2016"
-        }
+    /// The Razor task of a job: `vizor-<job>`, defined by Vizor, whose first
+    /// boot serves the bundle's iPXE script; or, when the operator names one
+    /// in `options["razorTask"]`, that stock task as it is (no definition).
+    static func task(jobID: String, request: InstallRequest, edition: EditionFacts, bundle: ArtefactBundle,
+                     token: String) -> (name: String, definition: [String: String]) {
+        if let stock = request.options["razorTask"], !stock.isEmpty { return (stock, [:]) }
+        let script = bundle.artefacts[ArtefactName.bootScript]?.text ?? ""
+        let os = "Microsoft Windows \(edition.name) (build \(edition.build))"
+        return (taskName(jobID: jobID), RazorTaskDefinition.make(jobID: jobID, os: os, bootScript: script, token: token))
     }
+
+    /// The per-job task's name; teardown derives it again when the journal lacks it.
+    public static func taskName(jobID: String) -> String { "vizor-\(jobID)" }
 
     /// The operator's choices as an `InstallSpec`; options use the CLI's names.
     static func spec(jobID: String, request: InstallRequest, facts: ImageFacts, password: String) -> InstallSpec {
