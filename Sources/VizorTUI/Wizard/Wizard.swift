@@ -1,4 +1,5 @@
 import Foundation
+import VizorModel
 
 /// The VM creation wizard: five keyboard-driven steps (target, media,
 /// install, template, review). Fields are checked as they are typed; Tab and
@@ -57,7 +58,7 @@ public struct Wizard: Hashable, Sendable {
                     WizardField("keyboard", "Keyboard", .list(context.locales)), WizardField("timeZone", "Time zone", .list(context.timeZones)),
                     WizardField("productKey", "Product key", .text, hint: "empty: KMS / evaluation"),
                     WizardField("languagePacks", "Language packs", .text, hint: packs.isEmpty ? "none in the catalog for this build" : "available: " + packs.joined(separator: ",")),
-                    WizardField("guestTools", "Guest tools", .toggle), WizardField("customSteps", "Custom steps", .text, hint: "PowerShell lines separated by ;")]
+                    WizardField("guestTools", "Guest tools", .toggle), WizardField("customSteps", "Custom steps", .text, hint: Self.customStepsHint)]
         case 3:
             var list = [WizardField("template", "Convert to a template", .toggle)]
             if values["template"] == "yes" {
@@ -89,6 +90,7 @@ public struct Wizard: Hashable, Sendable {
             let available = Set(selectedEdition?.languagePacks ?? [])
             let missing = wanted.filter { !available.contains($0) }
             return missing.isEmpty ? nil : "not in the catalog for this build and architecture: " + missing.joined(separator: ",")
+        case "customSteps": return Self.customStepsError(value)
         case "templateName": return values["template"] == "yes" && value.isEmpty ? "a template name is needed" : nil
         default: return nil
         }
@@ -211,7 +213,9 @@ public struct Wizard: Hashable, Sendable {
         var post: [String] = []
         if v["guestTools"] == "yes" { post.append("guest tools") }
         if let packs = v["languagePacks"], !packs.isEmpty { post.append("language packs \(packs)") }
-        if let steps = v["customSteps"], !steps.isEmpty { post.append("\(steps.split(separator: ";").count) custom step(s)") }
+        if let steps = v["customSteps"], let files = try? InstallChoices.parseCustomSteps(steps), !files.isEmpty {
+            post.append("custom step(s) " + files.map { $0.name ?? InstallChoices.stepName(forPath: $0.path) }.joined(separator: ", "))
+        }
         if !post.isEmpty { actions.append("After setup: " + post.joined(separator: ", ")) }
         if v["template"] == "yes" {
             var flags: [String] = []
