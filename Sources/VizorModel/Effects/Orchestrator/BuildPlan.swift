@@ -124,7 +124,9 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
         choices.guestToolsISO = target.toolsISO ?? "guest-tools.iso"
         choices.locale = locale
         choices.keyboard = jobOptions.removeValue(forKey: "keyboard")
-        choices.timeZone = jobOptions.removeValue(forKey: "timeZone") ?? "UTC"
+        // `timezone` is the spelling plans documented first; both are read.
+        let lower = jobOptions.removeValue(forKey: "timezone")
+        choices.timeZone = jobOptions.removeValue(forKey: "timeZone") ?? lower ?? "UTC"
         choices.uiLanguage = jobOptions.removeValue(forKey: "uiLanguage")
         choices.productKey = jobOptions.removeValue(forKey: "productKey")
         jobOptions["locale"] = nil
