@@ -4,7 +4,7 @@
 public enum ShellReducer {
     @discardableResult
     public static func reduce(_ state: inout ShellState, _ action: ShellAction) -> [ShellRequest] {
-        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else if case .setActivity = action {} else {
+        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else if case .setActivity = action {} else if case .setNotices = action {} else {
             state.flash = nil
         }
         let pane = state.activePane
@@ -109,6 +109,9 @@ public enum ShellReducer {
             state.badges = badges
         case .setActivity(let text):
             state.activity = text
+        case .setNotices(let unread, let failures):
+            state.unreadNotices = unread
+            state.unreadFailures = failures
         case .setKnownSites(let sites):
             state.knownSites = sites
         case .flash(let message):

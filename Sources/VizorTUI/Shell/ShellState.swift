@@ -105,6 +105,10 @@ public struct ShellState: Hashable, Sendable {
     public var flash: String?
     /// What runs in the background (rescan progress), under any flash.
     public var activity: String?
+    /// Install-job notifications not yet acknowledged, and how many of them
+    /// tell of a failure: the header shows a badge until the list is opened.
+    public var unreadNotices = 0
+    public var unreadFailures = 0
     public var quitRequested = false
 
     public init(size: Size) { self.size = size }
