@@ -115,6 +115,8 @@ public final class DashboardProgram: LoopProgram {
 
     public func handle(_ event: InputEvent) {
         guard case .key(let key) = event else {
+            // Clicks belong to the panes; an overlay (wizard, confirmation) takes keys only.
+            if case .mouse = event, overlay != nil { return }
             shell.handle(event).forEach(handleRequest)
             return
         }

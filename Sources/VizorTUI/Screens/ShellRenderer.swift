@@ -107,14 +107,9 @@ public struct ShellRenderer: Sendable {
     // MARK: Tabs
 
     private func drawTabs(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout) {
-        let full = PaneID.allCases.map { " \($0.rawValue) \($0.title) " }
-        let fullWidth = full.reduce(0) { $0 + DisplayWidth.of($1) + 1 }
-        var x = 0
-        for pane in PaneID.allCases {
-            let active = pane == state.activePane
-            let label = fullWidth <= grid.width || active ? " \(pane.rawValue) \(pane.title) " : " \(pane.rawValue) "
-            x += grid.put(label, x: x, y: layout.tabsRow, style: Style(active ? .activeTab : .tab, bold: active))
-            x += 1
+        for tab in ShellLayout.tabSpans(width: grid.width, active: state.activePane) {
+            let active = tab.pane == state.activePane
+            grid.put(tab.label, x: tab.span.lowerBound, y: layout.tabsRow, style: Style(active ? .activeTab : .tab, bold: active))
         }
     }
 

@@ -29,6 +29,8 @@ public enum ShellAction: Hashable, Sendable {
     case quit
     // From the terminal and the model
     case resize(Size)
+    /// A click selects a tab or a table row; the wheel moves the selection.
+    case mouse(MouseEvent)
     case setContent(PaneID, PaneContent)
     case setHeader(site: String, badges: [HealthBadge])
     case setKnownSites([String])
