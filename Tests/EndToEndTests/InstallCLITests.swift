@@ -200,4 +200,24 @@ struct InstallCLITests {
         let list = try Self.run(["install", "list", "--json"], home, timeout: 30)
         #expect((Self.json(list.stdout) as? [Any])?.count == 1, "only the first start journaled a job: \(list.stdout)")
     }
+
+    @Test func aWindows11EditionInstallsFromTheLabsWindows11TemplateWithALanguagePack() throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        let step = home.root.appendingPathComponent("hello.ps1")
+        try "Write-Output 'hello'\n".write(to: step, atomically: true, encoding: .utf8)
+        let run = try Self.run(["install", "start", "--site", "lab", "--backend", "xenserver", "--image",
+                                "Windows_11_22H2_x64_en-US_de-DE.iso", "--edition", "Windows 11 Pro", "--hostname", "w11-x",
+                                "--ui-language", "fr-FR", "--language-pack", "fr-FR", "--custom-step", step.path,
+                                "--wait", "--json"], home)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
+        #expect(job["status"] as? String == "succeeded")
+        let request = try #require(Self.json(job["request"] as? String ?? "") as? [String: Any])
+        #expect(request["osTemplate"] as? String == "Windows 11", "the lab's XenServer install template for Windows 11")
+        // The language-pack ISO was exposed for the job and released with it.
+        let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")
+        let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []
+        #expect(records.isEmpty, "exposures left: \(records)")
+    }
 }

@@ -29,7 +29,7 @@ struct JobNotificationTests {
                                                    JobNotice(jobID: "b", outcome: .failed),
                                                    JobNotice(jobID: "c", outcome: .cancelled)])
         #expect(state.notifications.map(\.level) == [.info, .error, .warning])
-        #expect(state.notifications[0].text == "install of template vm-a succeeded (job a)")
+        #expect(state.notifications[0].text == "install of vm-a succeeded: template ready (job a)")
         #expect(state.notifications[1].text == "install of vm-b failed (job b): Razor: no node checked in")
         #expect(state.notifications[2].text == "install of vm-c was cancelled (job c)")
         #expect(state.notifications.allSatisfy { $0.time == t0.addingTimeInterval(60) && !$0.acknowledged })

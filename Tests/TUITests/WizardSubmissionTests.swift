@@ -37,6 +37,21 @@ struct WizardSubmissionTests {
         }
     }
 
+    @Test func aTypedOSTemplateWinsAndIsNotRememberedForTheNextVM() throws {
+        let w11 = try #require(EditionChoice.from(catalog).first { $0.imageID == "img-w11" })
+        var typed = values(w11, backend: "cloudstack")
+        typed["osTemplate"] = "Windows 10 (64-bit)"
+        let request = try Wizard.choices(typed, edition: w11, defaultSite: "lab").request(available: InstallChoices.languagePacks(in: catalog))
+        #expect(request.osTemplate == "Windows 10 (64-bit)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-mem-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let memory = WizardMemory(directory: dir)
+        try memory.save(typed, site: "lab")
+        let remembered = memory.load(site: "lab")
+        #expect(remembered["osTemplate"] == nil && remembered["productKey"] == nil && remembered["password"] == nil)
+        #expect(remembered["hostname"] == "w11-fr")
+    }
+
     @Test func customStepFilesAreReadAtSubmitAndBadOnesAreFieldErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-wiz-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -208,11 +208,11 @@ private func apply(_ change: HypervisorChange, to state: inout AppState, backend
 
 private func notifyJobEnded(_ state: inout AppState, _ job: InstallJob, _ outcome: JobNotice.Outcome) {
     let name = job.machineName.isEmpty ? job.id : job.machineName
-    let what = job.makeTemplate ? "install of template \(name)" : "install of \(name)"
+    let what = "install of \(name)"
     let text: String
     let level: Notification.Level
     switch outcome {
-    case .succeeded: (text, level) = ("\(what) succeeded (job \(job.id))", .info)
+    case .succeeded: (text, level) = ("\(what) succeeded\(job.makeTemplate ? ": template ready" : "") (job \(job.id))", .info)
     case .failed: (text, level) = ("\(what) failed (job \(job.id))\(job.error.map { ": \($0)" } ?? "")", .error)
     case .cancelled: (text, level) = ("\(what) was cancelled (job \(job.id))", .warning)
     }

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import VizorModel
 
@@ -27,7 +28,7 @@ public struct Wizard: Hashable, Sendable {
     public init(context: WizardContext, site: String, remembered: [String: String] = [:], preset: [String: String] = [:],
                 password: String = WizardValidation.generatePassword()) {
         self.context = context
-        var v: [String: String] = ["site": site, "vcpus": "2", "memory": "4096", "disk": "64", "network": "default",
+        var v: [String: String] = ["site": site, "vcpus": "2", "memory": "4096", "disk": "64", "network": "default", "osTemplate": "",
                                    "location": "", "hostname": "", "uiLanguage": "en-US", "locale": "en-US", "keyboard": "en-US",
                                    "timeZone": "UTC", "productKey": "", "languagePacks": "", "guestTools": "yes", "customSteps": "",
                                    "template": "no", "templateName": "", "public": "no", "featured": "no", "media": ""]
@@ -48,7 +49,8 @@ public struct Wizard: Hashable, Sendable {
                     WizardField("backend", "Hypervisor", .choice(backends.isEmpty ? ["xenserver"] : backends)),
                     WizardField("location", "Zone or pool", .text, hint: "empty: the backend's default"),
                     WizardField("vcpus", "vCPUs", .number), WizardField("memory", "Memory MiB", .number),
-                    WizardField("disk", "Disk GiB", .number), WizardField("network", "Network", .text)]
+                    WizardField("disk", "Disk GiB", .number), WizardField("network", "Network", .text, hint: "default: the backend's own"),
+                    WizardField("osTemplate", "OS template", .text, hint: "template or OS type; empty: from the edition")]
         case 1:
             return [WizardField("media", "Image and edition", .list(context.editions.map(\.label)), hint: "type to filter, ↑↓ pick")]
         case 2:
@@ -203,10 +205,13 @@ public struct Wizard: Hashable, Sendable {
         let v = values
         let backend = v["backend"] == "cloudstack" ? "CloudStack" : "XenServer"
         let edition = selectedEdition
+        let kind: HypervisorKind = v["backend"] == "cloudstack" ? .cloudstack : .xenserver
+        let typed = v["osTemplate"] ?? ""
+        let osTemplate = "\"" + (typed.isEmpty ? edition.map { InstallOSType.name(for: $0.reference, on: kind) } ?? "?" : typed) + "\""
         var actions = [
             "Expose \((edition?.imagePath as NSString?)?.lastPathComponent ?? "the image") over HTTP and SMB (no copy of the ISO)",
             "Render unattend.xml for edition \(edition?.editionID ?? "?") #\(edition?.index ?? 0): \(v["uiLanguage"] ?? ""), \(v["locale"] ?? ""), keyboard \(v["keyboard"] ?? ""), \(v["timeZone"] ?? "")",
-            "Create VM \(v["hostname"] ?? "") stopped on \(backend) at site \(v["site"] ?? "")\(v["location"].map { $0.isEmpty ? "" : " in \($0)" } ?? ""): \(v["vcpus"] ?? "") vCPU, \(v["memory"] ?? "") MiB, \(v["disk"] ?? "") GiB, network \(v["network"] ?? "")",
+            "Create VM \(v["hostname"] ?? "") stopped on \(backend) from \(osTemplate) at site \(v["site"] ?? "")\(v["location"].map { $0.isEmpty ? "" : " in \($0)" } ?? ""): \(v["vcpus"] ?? "") vCPU, \(v["memory"] ?? "") MiB, \(v["disk"] ?? "") GiB, network \(v["network"] ?? "")",
             "Razor: repo, task, tag on the VM's MAC, single-use policy",
             "Start the VM and follow the install through the Razor node log",
         ]

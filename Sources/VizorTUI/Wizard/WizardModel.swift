@@ -156,6 +156,9 @@ public struct WizardMemory: Sendable {
     public let directory: URL
     public init(directory: URL) { self.directory = directory }
     static let secretKeys: Set<String> = ["password", "productKey"]
+    /// Values that belong to one VM's edition, not to the site (an OS
+    /// template typed for Windows 10 would be wrong for the next Server).
+    static let perEditionKeys: Set<String> = ["osTemplate"]
 
     func file(_ site: String) -> URL {
         directory.appendingPathComponent("wizard-\(site.replacingOccurrences(of: "/", with: "_")).json")
@@ -164,12 +167,12 @@ public struct WizardMemory: Sendable {
     public func load(site: String) -> [String: String] {
         guard let data = try? Data(contentsOf: file(site)),
               let values = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
-        return values.filter { !Self.secretKeys.contains($0.key) }
+        return values.filter { !Self.secretKeys.contains($0.key) && !Self.perEditionKeys.contains($0.key) }
     }
 
     public func save(_ values: [String: String], site: String) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let kept = values.filter { !Self.secretKeys.contains($0.key) }
+        let kept = values.filter { !Self.secretKeys.contains($0.key) && !Self.perEditionKeys.contains($0.key) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(kept).write(to: file(site), options: .atomic)

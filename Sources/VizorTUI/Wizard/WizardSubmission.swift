@@ -37,6 +37,7 @@ extension Wizard {
                                      machineName: hostname)
         choices.location = values["location"] ?? ""
         choices.network = values["network"] ?? ""
+        choices.osTemplate = value("osTemplate")
         if let vcpus = value("vcpus").flatMap({ Int($0) }) { choices.vcpus = vcpus }
         if let memory = value("memory").flatMap({ Int($0) }) { choices.memoryMiB = memory }
         if let disk = value("disk").flatMap({ Int($0) }) { choices.diskGiB = disk }
