@@ -33,6 +33,31 @@ static inline attr_t vz_a_standout(void) { return A_STANDOUT; }
 static inline void vz_set_escdelay(int ms) { set_escdelay(ms); }
 static inline int vz_setlocale_from_environment(void) { return setlocale(LC_ALL, "") != NULL; }
 
+/* Mouse reporting, off unless the operator enables it: a button-1 release
+   (a click) and the wheel, reported at once (no click interval). Turning it
+   off passes an empty mask, so ncurses sends the terminal no mouse escape
+   sequence at all. Returns whether reporting is now on. */
+static inline int vz_set_mouse(int on) {
+    mmask_t old = 0;
+    mmask_t wanted = on ? (BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0;
+    mmask_t got = mousemask(wanted, &old);
+    if (on) mouseinterval(0);
+    return got != 0;
+}
+static inline int vz_key_mouse(void) { return KEY_MOUSE; }
+/* The pending mouse event: kind 1 click, 4 wheel up, 5 wheel down, 0 other. */
+static inline int vz_get_mouse(int *x, int *y, int *kind) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return ERR;
+    *x = event.x;
+    *y = event.y;
+    if (event.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) *kind = 1;
+    else if (event.bstate & BUTTON4_PRESSED) *kind = 4;
+    else if (event.bstate & BUTTON5_PRESSED) *kind = 5;
+    else *kind = 0;
+    return OK;
+}
+
 /* newterm on the process's stdin/stdout: unlike initscr it returns NULL
    instead of exiting when the terminal cannot be used. */
 static inline SCREEN *vz_newterm(void) { return newterm(NULL, stdout, stdin); }

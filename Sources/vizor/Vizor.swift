@@ -18,7 +18,10 @@ struct Vizor: AsyncParsableCommand {
         ]
     )
 
+    @Flag(inversion: .prefixedNo, help: "Dashboard: clicks select rows and tabs (default: the configuration's ui.mouse, off).")
+    var mouse: Bool?
+
     mutating func run() async throws {
-        try await Dashboard.run()
+        try await Dashboard.run(mouse: mouse)
     }
 }

@@ -165,4 +165,59 @@ struct InstallCLITests {
         let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []
         #expect(records.isEmpty, "exposures left: \(records)")
     }
+
+    @Test func startCarriesUILanguageProductKeyLanguagePacksAndCustomStepsIntoTheJournal() throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        let keyFile = home.root.appendingPathComponent("key.txt")
+        try "vk7jg-nphtm-c97jm-9mpgt-3v66t\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        let step = home.root.appendingPathComponent("hello.ps1")
+        try "Write-Output 'hello'\n".write(to: step, atomically: true, encoding: .utf8)
+        let base = ["install", "start", "--site", "lab", "--backend", "cloudstack", "--zone", "lab-zone-1",
+                    "--offering", "Medium Instance", "--image", "Windows_11_22H2_x64_en-US_de-DE.iso", "--edition", "Windows 11 Pro",
+                    "--hostname", "w11-fr", "--locale", "fr-FR", "--ui-language", "fr-FR", "--json"]
+        // Without --wait the job is only journaled: its request is what the flags asked for.
+        let run = try Self.run(base + ["--product-key-file", keyFile.path, "--language-pack", "fr-FR", "--language-pack", "ja-JP",
+                                       "--custom-step", "greet=\(step.path)"], home, timeout: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
+        let text = try #require(job["request"] as? String)
+        let request = try #require(Self.json(text) as? [String: Any])
+        #expect(request["osTemplate"] as? String == "Windows 11 (64-bit)", "the edition picks the OS type: \(text)")
+        let options = try #require(request["options"] as? [String: String])
+        #expect(options["uiLanguage"] == "fr-FR" && options["productKey"] == "VK7JG-NPHTM-C97JM-9MPGT-3V66T")
+        let packs = try #require(request["languagePacks"] as? [[String: Any]])
+        #expect(packs.compactMap { $0["language"] as? String } == ["fr-FR", "ja-JP"])
+        let steps = try #require(request["customSteps"] as? [[String: Any]])
+        #expect(steps.first?["name"] as? String == "greet" && steps.first?["script"] as? String == "Write-Output 'hello'\n")
+
+        // A pack the catalog lacks for this build, or both key sources, start nothing.
+        let missing = try Self.run(base + ["--language-pack", "it-IT"], home, timeout: 60)
+        #expect(missing.status != 0 && missing.stderr.contains("no language pack it-IT"), "\(missing.stderr)")
+        let both = try Self.run(base + ["--product-key", "VK7JG-NPHTM-C97JM-9MPGT-3V66T", "--product-key-file", keyFile.path],
+                                home, timeout: 60)
+        #expect(both.status == 2, "\(both.stderr)")
+        let list = try Self.run(["install", "list", "--json"], home, timeout: 30)
+        #expect((Self.json(list.stdout) as? [Any])?.count == 1, "only the first start journaled a job: \(list.stdout)")
+    }
+
+    @Test func aWindows11EditionInstallsFromTheLabsWindows11TemplateWithALanguagePack() throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        let step = home.root.appendingPathComponent("hello.ps1")
+        try "Write-Output 'hello'\n".write(to: step, atomically: true, encoding: .utf8)
+        let run = try Self.run(["install", "start", "--site", "lab", "--backend", "xenserver", "--image",
+                                "Windows_11_22H2_x64_en-US_de-DE.iso", "--edition", "Windows 11 Pro", "--hostname", "w11-x",
+                                "--ui-language", "fr-FR", "--language-pack", "fr-FR", "--custom-step", step.path,
+                                "--wait", "--json"], home)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
+        #expect(job["status"] as? String == "succeeded")
+        let request = try #require(Self.json(job["request"] as? String ?? "") as? [String: Any])
+        #expect(request["osTemplate"] as? String == "Windows 11", "the lab's XenServer install template for Windows 11")
+        // The language-pack ISO was exposed for the job and released with it.
+        let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")
+        let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []
+        #expect(records.isEmpty, "exposures left: \(records)")
+    }
 }

@@ -27,7 +27,10 @@ struct BuildPlanTests {
         #expect(requests.count == 8)
         #expect(Set(requests.map(\.templateName)).count == 4, "names repeat only across zones")
         #expect(requests[0].templateName == "windows-server-2022-standard-en-US-cloudstack")
-        #expect(requests[0].options == ["locale": "en-US", "timezone": "W. Europe Standard Time"])
+        #expect(requests[0].options == ["locale": "en-US", "timeZone": "W. Europe Standard Time",
+                                        "hostname": "windows-server-2022-standard-en-US-cloudstack"])
+        // The OS type comes from the edition through the mapping the wizard and the CLI share.
+        #expect(requests.allSatisfy { $0.osTemplate == "Windows Server 2022 (64-bit)" })
         #expect(requests.filter { $0.location == "lab-zone-2" }.allSatisfy { $0.copyToLocations == ["lab-zone-1"] })
         #expect(requests.allSatisfy { $0.makePublic && $0.serviceOffering == "Medium Instance" })
         let rows = BuildReport.rows(requests, jobs: Array(repeating: nil, count: requests.count))

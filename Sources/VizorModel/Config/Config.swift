@@ -8,6 +8,8 @@ public struct VizorConfig: Sendable, Equatable {
     public var defaultSite: String?
     public var exposure: ExposureConfig
     public var installDefaults: InstallDefaults
+    /// Dashboard preferences.
+    public var ui = UIConfig()
     /// The file it came from, for messages.
     public var file: String
 
@@ -19,6 +21,15 @@ public struct VizorConfig: Sendable, Equatable {
         self.installDefaults = installDefaults
         self.file = file
     }
+}
+
+/// Dashboard preferences (`ui:` in the file).
+public struct UIConfig: Sendable, Equatable {
+    /// Mouse reporting in the dashboard (`ui.mouse`): clicks select rows and
+    /// tabs. Off by default so that, over SSH, the operator's terminal keeps
+    /// selecting and copying text; `vizor --mouse` / `--no-mouse` override it.
+    public var mouse: Bool
+    public init(mouse: Bool = false) { self.mouse = mouse }
 }
 
 /// Where a value came from in the file, for error messages.

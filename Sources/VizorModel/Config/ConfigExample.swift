@@ -64,5 +64,11 @@ public enum ConfigExample {
             # how many of: lower case, upper case, digits, symbols
             require_classes: 3
 
+        # The dashboard.
+        ui:
+          # clicks select rows and tabs; off keeps your terminal's own
+          # selection and copy (vizor --mouse / --no-mouse override it)
+          mouse: false
+
         """
 }

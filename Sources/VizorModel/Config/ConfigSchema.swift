@@ -5,7 +5,7 @@ import Yams
 extension NodeReader {
     mutating func config(_ root: Node) -> VizorConfig {
         var config = VizorConfig(sites: [], file: file)
-        guard let pairs = mapping(root, "", allowed: ["default_site", "sites", "exposure", "install_defaults"]) else {
+        guard let pairs = mapping(root, "", allowed: ["default_site", "sites", "exposure", "install_defaults", "ui"]) else {
             return config
         }
         for (name, node) in pairs {
@@ -13,6 +13,7 @@ extension NodeReader {
             case "default_site": config.defaultSite = string(node, name)
             case "sites": config.sites = sites(node)
             case "exposure": config.exposure = exposure(node)
+            case "ui": config.ui = ui(node)
             default: config.installDefaults = installDefaults(node)
             }
         }
@@ -24,6 +25,15 @@ extension NodeReader {
             fail(node, "default_site", "names no site of `sites` (\(config.sites.map(\.name).joined(separator: ", ")))")
         }
         return config
+    }
+
+    private mutating func ui(_ node: Node) -> UIConfig {
+        var ui = UIConfig()
+        guard let pairs = mapping(node, "ui", allowed: ["mouse"]) else { return ui }
+        for (_, value) in pairs {
+            if let mouse = bool(value, "ui.mouse") { ui.mouse = mouse }
+        }
+        return ui
     }
 
     private mutating func sites(_ node: Node) -> [SiteConfig] {

@@ -53,6 +53,8 @@ public enum Action: Sendable, Equatable {
     case machineCommand(site: String, machineID: String, MachineVerb)
     case templateCommand(site: String, templateID: String, TemplateVerb)
     case dismissNotification(Int)
+    /// The operator has seen the notifications (the list was opened).
+    case acknowledgeNotifications
 
     // Command results
     case commandFinished(requestID: Int, backend: BackendID, error: BackendError?, at: Date)

@@ -102,18 +102,53 @@ public enum RequestStatus: Sendable, Equatable {
     public var isFinished: Bool { self != .pending }
 }
 
-/// A message for the operator (command done or failed, backend lost).
+/// A message for the operator (command done or failed, backend lost, an
+/// install job ended). Job notices stay unacknowledged until the operator
+/// has seen the list, so the dashboard can badge them meanwhile.
 public struct Notification: Sendable, Equatable, Identifiable {
     public enum Level: String, Sendable, Codable { case info, warning, error }
     public var id: Int
     public var time: Date
     public var level: Level
     public var text: String
+    /// Set when the notification tells of an install job's end.
+    public var job: JobNotice?
+    public var acknowledged: Bool
 
-    public init(id: Int, time: Date, level: Level, text: String) {
+    public init(id: Int, time: Date, level: Level, text: String, job: JobNotice? = nil, acknowledged: Bool = false) {
         self.id = id
         self.time = time
         self.level = level
         self.text = text
+        self.job = job
+        self.acknowledged = acknowledged
+    }
+}
+
+/// How an install job ended, for its notification.
+public struct JobNotice: Sendable, Equatable, Hashable {
+    public enum Outcome: String, Sendable, Codable, CaseIterable { case succeeded, failed, cancelled }
+    public var jobID: String
+    public var outcome: Outcome
+    public init(jobID: String, outcome: Outcome) {
+        self.jobID = jobID
+        self.outcome = outcome
+    }
+
+    /// The outcome a finished phase stands for; nil while the job runs.
+    public static func outcome(of phase: InstallPhase) -> Outcome? {
+        switch phase {
+        case .done: return .succeeded
+        case .failed: return .failed
+        case .cancelled: return .cancelled
+        default: return nil
+        }
+    }
+}
+
+extension AppState {
+    /// Job notifications the operator has not acknowledged yet, oldest first.
+    public var unacknowledgedJobNotifications: [Notification] {
+        notifications.filter { $0.job != nil && !$0.acknowledged }
     }
 }

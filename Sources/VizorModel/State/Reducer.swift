@@ -132,8 +132,18 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.notifications.removeAll { $0.id == id }
         return []
 
+    case .acknowledgeNotifications:
+        for index in state.notifications.indices { state.notifications[index].acknowledged = true }
+        return []
+
     case .installUpdated(let job):
+        let previous = state.installs[job.id]
         state.installs[job.id] = job
+        // A job seen running that is now finished, whichever process drove
+        // it; jobs first seen finished are history and stay quiet.
+        if let previous, !previous.phase.isFinished, let outcome = JobNotice.outcome(of: job.phase) {
+            notifyJobEnded(&state, job, outcome)
+        }
         return []
 
     case .installEvent(let jobID, let event):
@@ -201,8 +211,22 @@ private func apply(_ change: HypervisorChange, to state: inout AppState, backend
     }
 }
 
-private func notify(_ state: inout AppState, _ level: Notification.Level, _ text: String, at time: Date) {
-    state.notifications.append(Notification(id: state.nextNotificationID, time: time, level: level, text: text))
+private func notifyJobEnded(_ state: inout AppState, _ job: InstallJob, _ outcome: JobNotice.Outcome) {
+    let name = job.machineName.isEmpty ? job.id : job.machineName
+    let what = "install of \(name)"
+    let text: String
+    let level: Notification.Level
+    switch outcome {
+    case .succeeded: (text, level) = ("\(what) succeeded\(job.makeTemplate ? ": template ready" : "") (job \(job.id))", .info)
+    case .failed: (text, level) = ("\(what) failed (job \(job.id))\(job.error.map { ": \($0)" } ?? "")", .error)
+    case .cancelled: (text, level) = ("\(what) was cancelled (job \(job.id))", .warning)
+    }
+    let time = job.events.last.map { max($0.time, state.now) } ?? state.now
+    notify(&state, level, text, at: time, job: JobNotice(jobID: job.id, outcome: outcome))
+}
+
+private func notify(_ state: inout AppState, _ level: Notification.Level, _ text: String, at time: Date, job: JobNotice? = nil) {
+    state.notifications.append(Notification(id: state.nextNotificationID, time: time, level: level, text: text, job: job))
     state.nextNotificationID += 1
     if state.notifications.count > AppState.notificationLimit {
         state.notifications.removeFirst(state.notifications.count - AppState.notificationLimit)

@@ -32,6 +32,8 @@ public final class DashboardProgram: LoopProgram {
         case wizard(Wizard)
         /// Every catalog field of one ISO or edition.
         case catalogDetail(CatalogDetail)
+        /// The notifications list.
+        case notifications(NotificationsView)
     }
 
     public let shell: ShellStore
@@ -113,6 +115,8 @@ public final class DashboardProgram: LoopProgram {
 
     public func handle(_ event: InputEvent) {
         guard case .key(let key) = event else {
+            // Clicks belong to the panes; an overlay (wizard, confirmation) takes keys only.
+            if case .mouse = event, overlay != nil { return }
             shell.handle(event).forEach(handleRequest)
             return
         }
@@ -137,6 +141,12 @@ public final class DashboardProgram: LoopProgram {
                 let site = values["site"] ?? ModelProjection.site(app)
                 try? wizardMemory?.save(values, site: site)
                 shell.send(.flash(startInstall(values, wizard.selectedEdition)))
+            }
+        case .notifications(var view):
+            if view.handle(key, count: app.notifications.count, page: NotificationsView.pageHeight(for: shell.state.size)) {
+                overlay = .notifications(view)
+            } else {
+                overlay = nil
             }
         case .catalogDetail(var detail):
             if key == .escape || key == .char("q") || key == .enter { overlay = nil; return }
@@ -187,6 +197,11 @@ public final class DashboardProgram: LoopProgram {
         }
         let activity = ModelProjection.scanActivity(app)
         if shell.state.activity != activity { shell.send(.setActivity(activity)) }
+        let unread = app.unacknowledgedJobNotifications
+        let failures = unread.filter { $0.job?.outcome == .failed }.count
+        if shell.state.unreadNotices != unread.count || shell.state.unreadFailures != failures {
+            shell.send(.setNotices(unread: unread.count, failures: failures))
+        }
         if let newest = app.notifications.last, newest.id > lastNotification {
             lastNotification = newest.id
             shell.send(.flash(newest.text))
@@ -219,6 +234,7 @@ public final class DashboardProgram: LoopProgram {
 
     private func paneCommand(_ command: PaneCommand, _ pane: PaneID, _ rowID: String?) {
         let site = ModelProjection.site(app)
+        if command == .notifications { openNotifications(); return }
         if command == .newMachine, pane != .catalog { openWizard(selectedRow: nil); return }
         if command == .rescan {
             dispatch(.refresh(BackendID(site: site, kind: .media)))
@@ -288,6 +304,14 @@ public final class DashboardProgram: LoopProgram {
             }
         }
         overlay = .wizard(Wizard(context: context, site: site, remembered: wizardMemory?.load(site: site) ?? [:], preset: preset))
+    }
+
+    /// Opens the notifications list and acknowledges what it shows.
+    public func openNotifications() {
+        overlay = .notifications(NotificationsView(unseen: Set(app.notifications.filter { !$0.acknowledged }.map(\.id))))
+        dispatch(.acknowledgeNotifications)
+        app = source()
+        sync()
     }
 
     // MARK: Install jobs: retry, cancel, clean up
@@ -362,6 +386,7 @@ public final class DashboardProgram: LoopProgram {
         case .confirm(let confirmation): confirmation.draw(into: &grid)
         case .wizard(let wizard): wizard.draw(into: &grid)
         case .catalogDetail(let detail): detail.draw(into: &grid)
+        case .notifications(let view): view.draw(into: &grid, notifications: app.notifications)
         case .job(let id): JobView.draw(into: &grid, job: app.installs[id], tail: tails[id] ?? LogTail(capacity: logCapacity),
                                         stepTimes: stepTimes[id] ?? [:], now: app.now)
         case .log(let id):

@@ -19,18 +19,19 @@ struct HelpOverlay {
         }
         let boxWidth = min(grid.width - 2, 100)
         let note = "Commands: " + ShellCommand.words.map { ":" + $0.name + ($0.argument.map { " " + $0 } ?? "") }.joined(separator: " ")
-        let inner = grid.height - 6
+        // Rows inside the box: the bindings, then the commands note right under them.
+        let inner = grid.height - 5
         let columns = lines.count > inner && boxWidth >= 60 ? 2 : 1
         let perColumn = columns == 2 ? splitPoint(lines, inner) : lines.count
         let second = columns == 2 ? Array(lines[(lines[perColumn].0.isEmpty ? perColumn + 1 : perColumn)...]) : []
-        let height = min(grid.height - 2, max(perColumn, second.count) + 4)
+        let height = min(grid.height - 2, max(perColumn, second.count) + 3)
         let x = (grid.width - boxWidth) / 2, y = max(1, (grid.height - height) / 2)
         grid.box(x: x, y: y, width: boxWidth, height: height, title: "Keys: \(pane.title) — Esc closes")
         let columnWidth = (boxWidth - 4 - (columns - 1) * 2) / columns
         let parts = columns == 2 ? [Array(lines[..<perColumn]), second] : [lines]
         grid.put(note, x: x + 2, y: y + height - 2, maxWidth: boxWidth - 4, style: Style(.dim))
         for (c, part) in parts.enumerated() {
-            var visible = Array(part.prefix(height - 4))
+            var visible = Array(part.prefix(height - 3))
             if visible.count < part.count, let last = visible.indices.last { visible[last] = ("… (more with a taller terminal)", false) }
             for (i, line) in visible.enumerated() {
                 grid.put(line.0, x: x + 2 + c * (columnWidth + 2), y: y + 1 + i, maxWidth: columnWidth,

@@ -44,7 +44,8 @@ public struct ShellRenderer: Sendable {
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: style)
         var x = grid.put(" vizor ", x: 0, y: 0, style: Style(.header, bold: true))
         x += grid.put("site \(DisplayWidth.truncate(state.site, to: 16)) ", x: x, y: 0, style: style)
-        let room = grid.width - x - 1
+        var room = grid.width - x - 1
+        room -= drawNoticeBadge(&grid, state, minimumX: x + 12)
         if state.badges.isEmpty {
             grid.put("│ no backends configured", x: x, y: 0, maxWidth: room, style: style)
             return
@@ -61,6 +62,18 @@ public struct ShellRenderer: Sendable {
             x += grid.put(text, x: x, y: 0, maxWidth: grid.width - x, style: i < state.badges.count ? badgeStyle : style)
             x += grid.put(" ", x: x, y: 0, style: style)
         }
+    }
+
+    /// "✉ 2 new N" at the right end of the header while job notifications are
+    /// unacknowledged (red when one is a failure). Returns the columns used.
+    private func drawNoticeBadge(_ grid: inout CellGrid, _ state: ShellState, minimumX: Int) -> Int {
+        guard state.unreadNotices > 0 else { return 0 }
+        let forms = ["✉ \(state.unreadNotices) new (N) ", "✉ \(state.unreadNotices) "]
+        guard let text = forms.first(where: { grid.width - DisplayWidth.of($0) >= minimumX + 20 }) ?? forms.last,
+              grid.width - DisplayWidth.of(text) >= minimumX else { return 0 }
+        let width = DisplayWidth.of(text)
+        grid.put(text, x: grid.width - width, y: 0, style: Style(state.unreadFailures > 0 ? .failing : .ok, bold: true))
+        return width
     }
 
     private func badgeText(_ badge: HealthBadge, detailed: Bool) -> String {
@@ -94,14 +107,9 @@ public struct ShellRenderer: Sendable {
     // MARK: Tabs
 
     private func drawTabs(_ grid: inout CellGrid, _ state: ShellState, _ layout: ShellLayout) {
-        let full = PaneID.allCases.map { " \($0.rawValue) \($0.title) " }
-        let fullWidth = full.reduce(0) { $0 + DisplayWidth.of($1) + 1 }
-        var x = 0
-        for pane in PaneID.allCases {
-            let active = pane == state.activePane
-            let label = fullWidth <= grid.width || active ? " \(pane.rawValue) \(pane.title) " : " \(pane.rawValue) "
-            x += grid.put(label, x: x, y: layout.tabsRow, style: Style(active ? .activeTab : .tab, bold: active))
-            x += 1
+        for tab in ShellLayout.tabSpans(width: grid.width, active: state.activePane) {
+            let active = tab.pane == state.activePane
+            grid.put(tab.label, x: tab.span.lowerBound, y: layout.tabsRow, style: Style(active ? .activeTab : .tab, bold: active))
         }
     }
 

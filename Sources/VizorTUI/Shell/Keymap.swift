@@ -62,6 +62,7 @@ public struct Keymap: Sendable {
         KeyBinding([.char("R")], .paneCommand(.retry), "Retry the failed job from its failed step", context: .pane(.installs), hint: "retry"),
         KeyBinding([.char("X")], .paneCommand(.cancel), "Cancel the running job (asks first)", context: .pane(.installs), hint: "cancel"),
         KeyBinding([.char("C")], .paneCommand(.cleanup), "Clean up a failed job's leftovers (asks for the name)", context: .pane(.installs), hint: "clean up"),
+        KeyBinding([.char("N")], .paneCommand(.notifications), "Notifications: job ends", context: .global),
         KeyBinding([.char("?")], .toggleHelp, "Show this help", context: .global, hint: "help"),
         KeyBinding([.char("q")], .quit, "Quit vizor", context: .global, hint: "quit"),
         KeyBinding([.char("1")], .selectPane(.catalog), "Catalog pane", context: .global, hint: "panes", hintKeys: "1-4"),

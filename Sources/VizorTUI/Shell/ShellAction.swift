@@ -29,6 +29,8 @@ public enum ShellAction: Hashable, Sendable {
     case quit
     // From the terminal and the model
     case resize(Size)
+    /// A click selects a tab or a table row; the wheel moves the selection.
+    case mouse(MouseEvent)
     case setContent(PaneID, PaneContent)
     case setHeader(site: String, badges: [HealthBadge])
     case setKnownSites([String])
@@ -36,6 +38,8 @@ public enum ShellAction: Hashable, Sendable {
     /// A long-running activity shown in the status line (e.g. rescan
     /// progress); nil when nothing runs.
     case setActivity(String?)
+    /// Unacknowledged job notifications (all, and failures among them).
+    case setNotices(unread: Int, failures: Int)
     /// A pane's own operation on the selected row (start, delete, open a job...).
     case paneCommand(PaneCommand)
 }
@@ -45,6 +49,8 @@ public enum ShellAction: Hashable, Sendable {
 /// model actions.
 public enum PaneCommand: String, Hashable, Sendable, CaseIterable {
     case start, stop, reboot, delete, publish, unpublish, openJob, openLog, newMachine, rescan, retry, cancel, cleanup
+    /// Opens the notifications list (any pane; acknowledges them).
+    case notifications
 }
 
 /// What the shell asks of the world after an action; the dashboard turns

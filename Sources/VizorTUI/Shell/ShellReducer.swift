@@ -4,7 +4,7 @@
 public enum ShellReducer {
     @discardableResult
     public static func reduce(_ state: inout ShellState, _ action: ShellAction) -> [ShellRequest] {
-        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else if case .setActivity = action {} else {
+        if case .flash = action {} else if case .setContent = action {} else if case .setHeader = action {} else if case .resize = action {} else if case .setActivity = action {} else if case .setNotices = action {} else {
             state.flash = nil
         }
         let pane = state.activePane
@@ -109,10 +109,15 @@ public enum ShellReducer {
             state.badges = badges
         case .setActivity(let text):
             state.activity = text
+        case .setNotices(let unread, let failures):
+            state.unreadNotices = unread
+            state.unreadFailures = failures
         case .setKnownSites(let sites):
             state.knownSites = sites
         case .flash(let message):
             state.flash = message
+        case .mouse(let event):
+            mouse(&state, event)
         case .paneCommand(let command):
             let rows = state.visibleRows(pane)
             let id = state.selectedIndex(pane, in: rows).map { rows[$0].id }
@@ -138,6 +143,32 @@ public enum ShellReducer {
         case .success(.quit):
             state.quitRequested = true
             return [.quit]
+        }
+    }
+
+    /// A click on a tab opens its pane; a click on a table row selects it;
+    /// the wheel moves the selection by three rows. Only in normal mode.
+    private static func mouse(_ state: inout ShellState, _ event: MouseEvent) {
+        guard state.mode == .normal else { return }
+        let layout = ShellLayout(state.size)
+        guard !layout.isTooSmall else { return }
+        let pane = state.activePane
+        switch event.kind {
+        case .scrollUp: move(&state, pane) { $0 - 3 }
+        case .scrollDown: move(&state, pane) { $0 + 3 }
+        case .click:
+            if event.y == layout.tabsRow {
+                if let hit = ShellLayout.tabSpans(width: state.size.width, active: pane).first(where: { $0.span.contains(event.x) }) {
+                    state.activePane = hit.pane
+                }
+                return
+            }
+            // Row 0 of the body is the column header; rows follow from `top`.
+            let offset = event.y - layout.bodyTop - 1
+            guard case .table = state.content(pane), offset >= 0, offset < layout.tableRows else { return }
+            let index = state.table(pane).top + offset
+            guard index < state.visibleRows(pane).count else { return }
+            move(&state, pane) { _ in index }
         }
     }
 

@@ -105,6 +105,10 @@ public struct ShellState: Hashable, Sendable {
     public var flash: String?
     /// What runs in the background (rescan progress), under any flash.
     public var activity: String?
+    /// Install-job notifications not yet acknowledged, and how many of them
+    /// tell of a failure: the header shows a badge until the list is opened.
+    public var unreadNotices = 0
+    public var unreadFailures = 0
     public var quitRequested = false
 
     public init(size: Size) { self.size = size }
@@ -143,4 +147,19 @@ public struct ShellLayout: Hashable, Sendable {
     public var footerRow: Int { size.height - 1 }
     /// Table rows that fit under the column header.
     public var tableRows: Int { max(1, bodyHeight - 1) }
+
+    /// Where each tab's label is on the tabs row: full titles when they all
+    /// fit, else digits except for the active tab. Shared by the renderer
+    /// and mouse clicks.
+    public static func tabSpans(width: Int, active: PaneID) -> [(pane: PaneID, label: String, span: Range<Int>)] {
+        let full = PaneID.allCases.map { " \($0.rawValue) \($0.title) " }
+        let fullWidth = full.reduce(0) { $0 + DisplayWidth.of($1) + 1 }
+        var x = 0
+        return PaneID.allCases.map { pane in
+            let label = fullWidth <= width || pane == active ? " \(pane.rawValue) \(pane.title) " : " \(pane.rawValue) "
+            let start = x
+            x += DisplayWidth.of(label) + 1
+            return (pane, label, start..<(start + DisplayWidth.of(label)))
+        }
+    }
 }

@@ -39,6 +39,7 @@ public final class ShellStore {
         switch event {
         case .key(let key): press(key)
         case .resize(let size): send(.resize(size))
+        case .mouse(let mouse): send(.mouse(mouse))
         }
     }
 

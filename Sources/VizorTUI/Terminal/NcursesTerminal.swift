@@ -17,6 +17,8 @@ public final class NcursesTerminal: Terminal {
         public var color: Bool = ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
         /// The palette; `VIZOR_THEME` (dark, light, monochrome) in the environment picks it.
         public var theme: Theme = ProcessInfo.processInfo.environment["VIZOR_THEME"].flatMap(Theme.init(rawValue:)) ?? .dark
+        /// Mouse reporting (clicks select rows and tabs); off by default.
+        public var mouse = false
         public init() {}
     }
 
@@ -35,6 +37,7 @@ public final class NcursesTerminal: Terminal {
     private var palette: [Role: (attrs: attr_t, pair: Int16)] = [:]
     private var stopped = false
     public private(set) var colors: Int = 0
+    public private(set) var mouseReporting = false
 
     private init() {}
 
@@ -62,6 +65,9 @@ public final class NcursesTerminal: Terminal {
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { vz_set_escdelay(Int32(options.escapeDelay)) }
         let terminal = NcursesTerminal()
         terminal.setUpPalette(color: options.color && options.theme != .monochrome && has_colors(), light: options.theme == .light)
+        // Never touch the mouse mask unless asked: with it untouched ncurses
+        // sends no mouse-tracking sequence to the terminal.
+        if options.mouse { terminal.setMouseReporting(true) }
         return terminal
     }
 
@@ -69,7 +75,12 @@ public final class NcursesTerminal: Terminal {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        if mouseReporting { setMouseReporting(false) }
         vz_restore_terminal()
+    }
+
+    public func setMouseReporting(_ enabled: Bool) {
+        mouseReporting = vz_set_mouse(enabled ? 1 : 0) != 0 && enabled
     }
 
     public var size: Size {
@@ -124,6 +135,8 @@ public final class NcursesTerminal: Terminal {
                 if Int32(value) == KEY_RESIZE {
                     previous = nil
                     events.append(.resize(size))
+                } else if Int32(value) == vz_key_mouse() {
+                    if let mouse = readMouse() { events.append(.mouse(mouse)) }
                 } else if let key = Self.decode(keyCode: Int32(value)) {
                     events.append(.key(key))
                 }
@@ -132,6 +145,17 @@ public final class NcursesTerminal: Terminal {
             }
         }
         return events
+    }
+
+    private func readMouse() -> MouseEvent? {
+        var x: Int32 = 0, y: Int32 = 0, kind: Int32 = 0
+        guard mouseReporting, vz_get_mouse(&x, &y, &kind) == OK else { return nil }
+        switch kind {
+        case 1: return MouseEvent(x: Int(x), y: Int(y), kind: .click)
+        case 4: return MouseEvent(x: Int(x), y: Int(y), kind: .scrollUp)
+        case 5: return MouseEvent(x: Int(x), y: Int(y), kind: .scrollDown)
+        default: return nil
+        }
     }
 
     static func decode(character value: UInt32) -> Key? {

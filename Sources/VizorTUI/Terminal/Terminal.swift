@@ -46,10 +46,24 @@ public enum Key: Hashable, Sendable {
     }
 }
 
-/// What a terminal reports: a key, or that its size changed.
+/// A mouse action at a cell (only reported when mouse support is on).
+public struct MouseEvent: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case click, scrollUp, scrollDown }
+    public var x: Int
+    public var y: Int
+    public var kind: Kind
+    public init(x: Int, y: Int, kind: Kind = .click) {
+        self.x = x
+        self.y = y
+        self.kind = kind
+    }
+}
+
+/// What a terminal reports: a key, a mouse action, or that its size changed.
 public enum InputEvent: Hashable, Sendable {
     case key(Key)
     case resize(Size)
+    case mouse(MouseEvent)
 }
 
 /// The surface the main loop draws on. `present` receives a whole frame and
@@ -63,4 +77,16 @@ public protocol Terminal: AnyObject {
     func present(_ grid: CellGrid)
     /// Returns every input event already available, without waiting.
     func readEvents() -> [InputEvent]
+    /// Whether the terminal was asked to report mouse actions. Off unless
+    /// enabled (config `ui.mouse` or `--mouse`): over SSH the operator's own
+    /// terminal keeps selection and copy.
+    var mouseReporting: Bool { get }
+    /// Turns mouse reporting on or off.
+    func setMouseReporting(_ enabled: Bool)
+}
+
+/// Whether the dashboard asks for mouse reporting: the command-line flag
+/// wins, then the configuration's `ui.mouse`; off by default.
+public enum MouseSetting {
+    public static func enabled(flag: Bool?, configured: Bool?) -> Bool { flag ?? configured ?? false }
 }

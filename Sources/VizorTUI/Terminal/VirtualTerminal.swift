@@ -15,6 +15,11 @@ public final class VirtualTerminal: Terminal {
     public private(set) var totalBytesWritten = 0
     /// Frames presented so far.
     public private(set) var framesPresented = 0
+    /// Whether mouse reporting was turned on (a real terminal would have
+    /// received the mouse escape sequences).
+    public private(set) var mouseReporting = false
+    /// How many times reporting was switched (on or off).
+    public private(set) var mouseSwitches = 0
     private var pending: [InputEvent] = []
     private var hasPresented = false
 
@@ -36,6 +41,18 @@ public final class VirtualTerminal: Terminal {
     public func readEvents() -> [InputEvent] {
         defer { pending.removeAll() }
         return pending
+    }
+
+    public func setMouseReporting(_ enabled: Bool) {
+        mouseReporting = enabled
+        mouseSwitches += 1
+    }
+
+    /// Queues a click at a cell, as a terminal reports it: only when mouse
+    /// reporting is on (otherwise the terminal keeps the click to itself).
+    public func click(x: Int, y: Int, kind: MouseEvent.Kind = .click) {
+        guard mouseReporting else { return }
+        pending.append(.mouse(MouseEvent(x: x, y: y, kind: kind)))
     }
 
     /// Queues keys as if typed.

@@ -1,4 +1,6 @@
+import BackendKit
 import Foundation
+import VizorModel
 
 /// The VM creation wizard: five keyboard-driven steps (target, media,
 /// install, template, review). Fields are checked as they are typed; Tab and
@@ -26,7 +28,7 @@ public struct Wizard: Hashable, Sendable {
     public init(context: WizardContext, site: String, remembered: [String: String] = [:], preset: [String: String] = [:],
                 password: String = WizardValidation.generatePassword()) {
         self.context = context
-        var v: [String: String] = ["site": site, "vcpus": "2", "memory": "4096", "disk": "64", "network": "default",
+        var v: [String: String] = ["site": site, "vcpus": "2", "memory": "4096", "disk": "64", "network": "default", "osTemplate": "",
                                    "location": "", "hostname": "", "uiLanguage": "en-US", "locale": "en-US", "keyboard": "en-US",
                                    "timeZone": "UTC", "productKey": "", "languagePacks": "", "guestTools": "yes", "customSteps": "",
                                    "template": "no", "templateName": "", "public": "no", "featured": "no", "media": ""]
@@ -49,7 +51,8 @@ public struct Wizard: Hashable, Sendable {
                         : WizardField("location", "Zone or pool", .list(knownLocations),
                                       hint: knownLocations.count == 1 ? "empty: \(knownLocations[0])" : "type to filter, ↑↓ pick"),
                     WizardField("vcpus", "vCPUs", .number), WizardField("memory", "Memory MiB", .number),
-                    WizardField("disk", "Disk GiB", .number), WizardField("network", "Network", .text)]
+                    WizardField("disk", "Disk GiB", .number), WizardField("network", "Network", .text, hint: "default: the backend's own"),
+                    WizardField("osTemplate", "OS template", .text, hint: "template or OS type; empty: from the edition")]
         case 1:
             return [WizardField("media", "Image and edition", .list(context.editions.map(\.label)), hint: "type to filter, ↑↓ pick")]
         case 2:
@@ -59,7 +62,7 @@ public struct Wizard: Hashable, Sendable {
                     WizardField("keyboard", "Keyboard", .list(context.locales)), WizardField("timeZone", "Time zone", .list(context.timeZones)),
                     WizardField("productKey", "Product key", .text, hint: "empty: KMS / evaluation"),
                     WizardField("languagePacks", "Language packs", .text, hint: packs.isEmpty ? "none in the catalog for this build" : "available: " + packs.joined(separator: ",")),
-                    WizardField("guestTools", "Guest tools", .toggle), WizardField("customSteps", "Custom steps", .text, hint: "PowerShell lines separated by ;")]
+                    WizardField("guestTools", "Guest tools", .toggle), WizardField("customSteps", "Custom steps", .text, hint: Self.customStepsHint)]
         case 3:
             var list = [WizardField("template", "Convert to a template", .toggle)]
             if values["template"] == "yes" {
@@ -101,6 +104,7 @@ public struct Wizard: Hashable, Sendable {
             let available = Set(selectedEdition?.languagePacks ?? [])
             let missing = wanted.filter { !available.contains($0) }
             return missing.isEmpty ? nil : "not in the catalog for this build and architecture: " + missing.joined(separator: ",")
+        case "customSteps": return Self.customStepsError(value)
         case "templateName": return values["template"] == "yes" && value.isEmpty ? "a template name is needed" : nil
         default: return nil
         }
@@ -218,17 +222,22 @@ public struct Wizard: Hashable, Sendable {
         let v = values
         let backend = v["backend"] == "cloudstack" ? "CloudStack" : "XenServer"
         let edition = selectedEdition
+        let kind: HypervisorKind = v["backend"] == "cloudstack" ? .cloudstack : .xenserver
+        let typed = v["osTemplate"] ?? ""
+        let osTemplate = "\"" + (typed.isEmpty ? edition.map { InstallOSType.name(for: $0.reference, on: kind) } ?? "?" : typed) + "\""
         var actions = [
             "Expose \((edition?.imagePath as NSString?)?.lastPathComponent ?? "the image") over HTTP and SMB (no copy of the ISO)",
             "Render unattend.xml for edition \(edition?.editionID ?? "?") #\(edition?.index ?? 0): \(v["uiLanguage"] ?? ""), \(v["locale"] ?? ""), keyboard \(v["keyboard"] ?? ""), \(v["timeZone"] ?? "")",
-            "Create VM \(v["hostname"] ?? "") stopped on \(backend) at site \(v["site"] ?? "")\(v["location"].map { $0.isEmpty ? "" : " in \($0)" } ?? ""): \(v["vcpus"] ?? "") vCPU, \(v["memory"] ?? "") MiB, \(v["disk"] ?? "") GiB, network \(v["network"] ?? "")",
+            "Create VM \(v["hostname"] ?? "") stopped on \(backend) from \(osTemplate) at site \(v["site"] ?? "")\(v["location"].map { $0.isEmpty ? "" : " in \($0)" } ?? ""): \(v["vcpus"] ?? "") vCPU, \(v["memory"] ?? "") MiB, \(v["disk"] ?? "") GiB, network \(v["network"] ?? "")",
             "Razor: repo, task, tag on the VM's MAC, single-use policy",
             "Start the VM and follow the install through the Razor node log",
         ]
         var post: [String] = []
         if v["guestTools"] == "yes" { post.append("guest tools") }
         if let packs = v["languagePacks"], !packs.isEmpty { post.append("language packs \(packs)") }
-        if let steps = v["customSteps"], !steps.isEmpty { post.append("\(steps.split(separator: ";").count) custom step(s)") }
+        if let steps = v["customSteps"], let files = try? InstallChoices.parseCustomSteps(steps), !files.isEmpty {
+            post.append("custom step(s) " + files.map { $0.name ?? InstallChoices.stepName(forPath: $0.path) }.joined(separator: ", "))
+        }
         if !post.isEmpty { actions.append("After setup: " + post.joined(separator: ", ")) }
         if v["template"] == "yes" {
             var flags: [String] = []

@@ -14,23 +14,26 @@ public struct EditionChoice: Hashable, Sendable {
     public var build: Int?
     /// Bytes the applied image needs (the WIM's total), when known.
     public var bytes: UInt64?
-    /// Language packs in the catalog for this build and architecture.
+    /// Language packs in the catalog for this build and architecture (and not
+    /// already in the image): the ones `InstallChoices` accepts.
     public var languagePacks: [String]
+    /// The catalog's facts for the shared install mapping (OS template, packs).
+    public var reference: InstallChoices.EditionRef
 
     public var key: String { "\(imageID)#\(index)" }
 
     /// The Windows editions of the catalog, with the language packs that fit each.
     public static func from(_ catalog: [MediaImage]) -> [EditionChoice] {
-        let packs = catalog.flatMap(\.languagePacks)
+        let packs = InstallChoices.languagePacks(in: catalog)
         return catalog.sorted { $0.path < $1.path }.flatMap { image in
             image.editions.map { edition in
-                let build = edition.version?.build
-                let arch = edition.architecture?.rawValue ?? image.buildArchitecture?.rawValue ?? ""
-                let fitting = packs.filter { ($0.build == nil || $0.build == build) && ($0.architecture?.rawValue ?? arch) == arch }.map(\.language)
+                let reference = InstallChoices.EditionRef(edition, of: image)
+                let fitting = InstallChoices.fitting(packs, for: reference).map(\.language)
                 return EditionChoice(imageID: image.id, imagePath: image.path, index: edition.index,
                                      label: "\(edition.displayName ?? edition.name) — \((image.path as NSString).lastPathComponent) #\(edition.index)",
-                                     editionID: edition.editionID ?? "", architecture: arch, build: build, bytes: edition.totalBytes,
-                                     languagePacks: Array(Set(fitting)).sorted())
+                                     editionID: edition.editionID ?? "", architecture: reference.architecture?.rawValue ?? "",
+                                     build: reference.build, bytes: edition.totalBytes,
+                                     languagePacks: Array(Set(fitting)).sorted(), reference: reference)
             }
         }
     }
@@ -162,6 +165,9 @@ public struct WizardMemory: Sendable {
     public let directory: URL
     public init(directory: URL) { self.directory = directory }
     static let secretKeys: Set<String> = ["password", "productKey"]
+    /// Values that belong to one VM's edition, not to the site (an OS
+    /// template typed for Windows 10 would be wrong for the next Server).
+    static let perEditionKeys: Set<String> = ["osTemplate"]
 
     func file(_ site: String) -> URL {
         directory.appendingPathComponent("wizard-\(site.replacingOccurrences(of: "/", with: "_")).json")
@@ -170,12 +176,12 @@ public struct WizardMemory: Sendable {
     public func load(site: String) -> [String: String] {
         guard let data = try? Data(contentsOf: file(site)),
               let values = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
-        return values.filter { !Self.secretKeys.contains($0.key) }
+        return values.filter { !Self.secretKeys.contains($0.key) && !Self.perEditionKeys.contains($0.key) }
     }
 
     public func save(_ values: [String: String], site: String) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let kept = values.filter { !Self.secretKeys.contains($0.key) }
+        let kept = values.filter { !Self.secretKeys.contains($0.key) && !Self.perEditionKeys.contains($0.key) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(kept).write(to: file(site), options: .atomic)

@@ -11,7 +11,8 @@ import VizorTUI
 /// the loop, fatal signals through the terminal's crash handler).
 enum Dashboard {
     @MainActor
-    static func run() async throws {
+    /// - Parameter mouse: `--mouse` / `--no-mouse`; nil follows the configuration's `ui.mouse` (off by default).
+    static func run(mouse: Bool? = nil) async throws {
         let runtime: VizorRuntime
         do {
             runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor))
@@ -21,7 +22,9 @@ enum Dashboard {
         runtime.store.startTicking()
         let terminal: NcursesTerminal
         do {
-            terminal = try NcursesTerminal.start()
+            var options = NcursesTerminal.Options()
+            options.mouse = MouseSetting.enabled(flag: mouse, configured: runtime.config?.ui.mouse)
+            terminal = try NcursesTerminal.start(options)
         } catch let error as NcursesTerminal.StartError {
             FileHandle.standardError.write(Data("vizor: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorMedia
 import VizorModel
 import VizorTUI
 
@@ -13,7 +14,7 @@ import VizorTUI
 @MainActor
 final class DashboardInstalls {
     let runtime: VizorRuntime
-    /// Tells the operator (a flash through the loop's mailbox) when a job ends.
+    /// Tells the operator (a flash through the loop's mailbox) when driving a job fails outside the journal.
     let announce: @MainActor (String) -> Void
     private var session: InstallSession?
     private var drivers: [String: Task<Void, Never>] = [:]
@@ -24,30 +25,14 @@ final class DashboardInstalls {
         self.announce = announce
     }
 
-    /// The request for the wizard's values, with the CLI's defaults for what
-    /// the wizard does not ask (firmware, install template, boot and tools ISOs).
-    static func request(_ values: [String: String], edition: EditionChoice, defaultSite: String) throws -> InstallRequest {
-        guard let kind = HypervisorKind(rawValue: values["backend"] ?? "") else {
-            throw BackendError(.invalidInput, backend: values["backend"] ?? "", message: "the wizard's hypervisor must be xenserver or cloudstack")
-        }
-        let hostname = values["hostname"] ?? ""
-        var options = ["locale": values["locale"] ?? "en-US", "timeZone": values["timeZone"] ?? "UTC", "hostname": hostname]
-        if let keyboard = values["keyboard"], !keyboard.isEmpty { options["keyboard"] = keyboard }
-        // The wizard's "default" network is the backend's own choice: the
-        // CLI's empty --network.
-        let network = values["network"].map { $0 == "default" ? "" : $0 } ?? ""
-        let makeTemplate = values["template"] == "yes"
-        let templateName = values["templateName"].flatMap { $0.isEmpty ? nil : $0 }
-        return InstallRequest(
-            site: values["site"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultSite, hypervisor: kind, location: values["location"] ?? "",
-            network: network, serviceOffering: nil, diskOffering: nil,
-            vcpus: Int(values["vcpus"] ?? "") ?? 2, memoryMiB: Int(values["memory"] ?? "") ?? 4096, diskGiB: Int(values["disk"] ?? "") ?? 40,
-            firmware: .bios, osTemplate: "Windows Server 2022 (64-bit)", bootISO: "ipxe.iso",
-            guestToolsISO: values["guestTools"] == "no" ? nil : "guest-tools.iso",
-            imageID: edition.imageID, imagePath: edition.imagePath, editionIndex: edition.index, editionName: edition.label,
-            machineName: hostname, makeTemplate: makeTemplate, templateName: makeTemplate ? templateName : nil,
-            makePublic: makeTemplate && values["public"] == "yes", featured: makeTemplate && values["featured"] == "yes",
-            instant: false, copyToLocations: [], options: options)
+    /// The request for the wizard's values, through the mapping the CLI and
+    /// batch plans share (`InstallChoices`): OS template from the edition, the
+    /// backend's default network, UI language, product key, language packs
+    /// from the catalog, custom step files read now.
+    static func request(_ values: [String: String], edition: EditionChoice, defaultSite: String,
+                        catalog: [MediaImage]) throws -> InstallRequest {
+        try Wizard.choices(values, edition: edition, defaultSite: defaultSite)
+            .request(available: InstallChoices.languagePacks(in: catalog))
     }
 
     /// Journals the job's secret, then submits and drives it in the background.
@@ -58,7 +43,8 @@ final class DashboardInstalls {
         let request: InstallRequest
         let session: InstallSession
         do {
-            request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab")
+            request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
+                                       catalog: runtime.store.state.catalog)
             session = try self.session ?? InstallSession.start(runtime)
         } catch {
             return "cannot start the install: \(error)"
@@ -72,23 +58,18 @@ final class DashboardInstalls {
         }
         let orchestrator = session.orchestrator
         let secrets = session.secrets
+        // The end of the job reaches the operator as a notification from the
+        // journal feed (as for jobs other processes drive); only a failure
+        // outside the journal is announced here.
         drivers[jobID] = Task { @MainActor [weak self] in
-            let outcome: String
             do {
                 _ = try await orchestrator.submit(request, id: jobID)
                 let finished = try await orchestrator.runAll([jobID])
-                if let job = finished.first(where: { $0.id == jobID }) {
-                    if job.status != .failed { secrets.remove(job: jobID) }
-                    let template = job.resources["templateID"].map { ", template \($0)" } ?? ""
-                    outcome = "install \(jobID) \(job.status.rawValue)\(template)\(job.error.map { ": \($0)" } ?? "")"
-                } else {
-                    outcome = "install \(jobID) ended"
-                }
+                if let job = finished.first(where: { $0.id == jobID }), job.status != .failed { secrets.remove(job: jobID) }
             } catch {
-                outcome = "install \(jobID) failed: \(error)"
+                self?.announce("install \(jobID) failed: \(error)")
             }
             self?.drivers[jobID] = nil
-            self?.announce(outcome)
         }
         return "install job \(jobID) started for \(request.machineName) on \(request.hypervisor.rawValue); see the installs pane"
     }

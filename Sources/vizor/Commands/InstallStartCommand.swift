@@ -29,7 +29,8 @@ extension InstallCommand {
         @Option(name: .long, help: "Disk size in GiB.") var disk = 40
         @Option(name: .long, help: "Network name or id.") var network = ""
         @Option(name: .long, help: "bios or uefi.") var firmware = "bios"
-        @Option(name: .long, help: "XenServer install template or CloudStack OS type.") var osTemplate = "Windows Server 2022 (64-bit)"
+        @Option(name: .long, help: "XenServer install template or CloudStack OS type (default: from the edition, e.g. \"Windows 11\" / \"Windows 11 (64-bit)\", \"Windows Server 2022 (64-bit)\").")
+        var osTemplate: String?
         @Option(name: .long, help: "The iPXE boot ISO known to the platform.") var bootIso = "ipxe.iso"
         @Option(name: .long, help: "Guest tools ISO inserted after the first boot ('none' to leave the CD).") var toolsIso = "guest-tools.iso"
         @Option(name: .long, help: "Image: catalog id, unique id prefix or ISO file name.") var image: String
@@ -38,6 +39,14 @@ extension InstallCommand {
         @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH.") var locale = "en-US"
         @Option(name: .long, help: "Keyboard: a locale or an input profile.") var keyboard: String?
         @Option(name: .long, help: "Time zone: Windows id or IANA name.") var timeZone = "UTC"
+        @Option(name: .long, help: "Windows display language, e.g. fr-FR (default: the edition's own; others need a --language-pack).")
+        var uiLanguage: String?
+        @Option(name: .long, help: "Product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (journaled; see --product-key-file).") var productKey: String?
+        @Option(name: .long, help: "File whose first line is the product key (keeps it out of process listings).") var productKeyFile: String?
+        @Option(name: .long, help: "Add a language pack from the catalog's language-pack media (repeatable), e.g. fr-FR.")
+        var languagePack: [String] = []
+        @Option(name: .long, help: "Run a PowerShell file after setup (repeatable): PATH.ps1 or NAME=PATH.ps1. Its content is journaled: no secrets.")
+        var customStep: [String] = []
         @Option(name: .long, help: "Template name (default: the hostname).") var templateName: String?
         @Flag(name: .long, help: "Keep the installed VM instead of making a template.") var noTemplate = false
         @Flag(name: .long, help: "Make the template public.") var `public` = false
@@ -60,18 +69,9 @@ extension InstallCommand {
                 let site = try resolveSite(runtime, options.site)
                 let found = try await findImage(options.image, site: site, paths: runtime.paths)
                 let chosen = try Self.edition(options.edition, in: found)
-                var installOptions = ["locale": options.locale, "timeZone": options.timeZone, "hostname": options.hostname]
-                if let keyboard = options.keyboard { installOptions["keyboard"] = keyboard }
-                let request = InstallRequest(
-                    site: site.name, hypervisor: kind, location: (kind == .cloudstack ? options.zone : options.pool) ?? "",
-                    network: options.network, serviceOffering: options.offering, diskOffering: options.diskOffering,
-                    vcpus: options.vcpus, memoryMiB: options.memory, diskGiB: options.disk, firmware: firmwareValue,
-                    osTemplate: options.osTemplate, bootISO: options.bootIso,
-                    guestToolsISO: options.toolsIso == "none" ? nil : options.toolsIso,
-                    imageID: found.id, imagePath: found.path, editionIndex: chosen.index, editionName: chosen.name,
-                    machineName: options.hostname, makeTemplate: !options.noTemplate, templateName: options.templateName,
-                    makePublic: options.public, featured: options.featured, instant: options.instant,
-                    copyToLocations: options.copyTo, options: installOptions)
+                let packs = options.languagePack.isEmpty ? [] : try await Self.catalogLanguagePacks(site: site, paths: runtime.paths)
+                let request = try Self.request(options, kind: kind, firmware: firmwareValue, site: site.name,
+                                               image: found, edition: chosen, available: packs)
                 let session = try InstallSession.start(runtime)
                 let jobID = InstallOrchestrator.newJobID()
                 try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
@@ -86,6 +86,72 @@ extension InstallCommand {
                 await session.serving.stop()
                 try finish(done, json: options.json)
             }
+        }
+
+        /// The request for these flags, through the mapping the wizard and
+        /// batch plans share (`InstallChoices`).
+        static func request(_ options: Start, kind: HypervisorKind, firmware: Firmware, site: String, image: MediaImage,
+                            edition: Edition, available: [RequestedLanguagePack]) throws -> InstallRequest {
+            var choices = InstallChoices(site: site, hypervisor: kind, edition: .init(edition, of: image), machineName: options.hostname)
+            choices.location = (kind == .cloudstack ? options.zone : options.pool) ?? ""
+            choices.network = options.network
+            choices.serviceOffering = options.offering
+            choices.diskOffering = options.diskOffering
+            choices.vcpus = options.vcpus
+            choices.memoryMiB = options.memory
+            choices.diskGiB = options.disk
+            choices.firmware = firmware
+            choices.osTemplate = options.osTemplate
+            choices.bootISO = options.bootIso
+            choices.guestToolsISO = options.toolsIso == "none" ? nil : options.toolsIso
+            choices.locale = options.locale
+            choices.keyboard = options.keyboard
+            choices.timeZone = options.timeZone
+            choices.uiLanguage = options.uiLanguage
+            choices.productKey = try productKey(options)
+            choices.languagePacks = options.languagePack
+            choices.customSteps = try call { try options.customStep.map(InstallChoices.parseCustomStep) }
+            choices.makeTemplate = !options.noTemplate
+            choices.templateName = options.templateName
+            choices.makePublic = options.public
+            choices.featured = options.featured
+            choices.instant = options.instant
+            choices.copyToLocations = options.copyTo
+            return try call { try choices.request(available: available) }
+        }
+
+        /// From --product-key-file (first line), else --product-key; checked for its shape.
+        static func productKey(_ options: Start) throws -> String? {
+            var key = options.productKey
+            if let file = options.productKeyFile {
+                guard options.productKey == nil else { throw CLIError(.usage, "give --product-key or --product-key-file, not both") }
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                      let first = text.split(separator: "\n", omittingEmptySubsequences: false).first else {
+                    throw CLIError(.usage, "cannot read a product key from \(file)")
+                }
+                key = first.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let key, !key.isEmpty else { return nil }
+            let groups = key.split(separator: "-", omittingEmptySubsequences: false)
+            guard groups.count == 5, groups.allSatisfy({ $0.count == 5 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) else {
+                throw CLIError(.usage, "the product key must be five groups of five letters or digits: XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+            }
+            return key.uppercased()
+        }
+
+        /// The language packs on catalogued language-pack media (the catalog,
+        /// else a scan of the site's media sources).
+        static func catalogLanguagePacks(site: Site, paths: XDGPaths) async throws -> [RequestedLanguagePack] {
+            let catalogURL = MediaCatalogStore.defaultURL(paths: paths)
+            var packs: [RequestedLanguagePack] = []
+            if FileManager.default.fileExists(atPath: catalogURL.path),
+               let entries = try? await MediaCatalogStore(url: catalogURL).entries() {
+                packs = InstallChoices.languagePacks(in: entries.filter { !$0.missing }.map(\.image))
+            }
+            if packs.isEmpty {
+                packs = InstallChoices.languagePacks(in: (try? await DirectoryMediaScanner(sources: site.mediaSources).scan()) ?? [])
+            }
+            return packs
         }
 
         static func edition(_ wanted: String, in image: MediaImage) throws -> Edition {

@@ -95,23 +95,48 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
                                       "locale": locale, "hypervisor": target.hypervisor.rawValue, "site": target.site]
                         var templateName = name ?? "{edition}-{locale}-{hypervisor}"
                         for (key, value) in values { templateName = templateName.replacingOccurrences(of: "{\(key)}", with: value) }
-                        var jobOptions = options ?? [:]
-                        jobOptions["locale"] = locale
-                        result.append(InstallRequest(
-                            site: target.site, hypervisor: target.hypervisor, location: target.zone ?? target.pool ?? "",
-                            network: target.network ?? "", serviceOffering: target.offering, diskOffering: target.diskOffering,
-                            vcpus: target.vcpus ?? 2, memoryMiB: target.memoryMiB ?? 4096, diskGiB: target.diskGiB ?? 40,
-                            firmware: target.firmware ?? .bios, osTemplate: target.osTemplate ?? "Windows Server 2022 (64-bit)",
-                            bootISO: target.bootISO ?? "ipxe.iso", guestToolsISO: target.toolsISO ?? "guest-tools.iso",
-                            imageID: image.image, imagePath: image.path, editionIndex: edition.index, editionName: edition.name,
-                            machineName: templateName, templateName: templateName, makePublic: makePublic ?? false,
-                            featured: featured ?? false, instant: instant ?? false, copyToLocations: target.copyToZones ?? [],
-                            options: jobOptions))
+                        result.append(request(image: image, edition: edition, target: target, locale: locale, name: templateName))
                     }
                 }
             }
         }
         return result
+    }
+
+    /// One job through the mapping the wizard and `vizor install start` share:
+    /// the OS template comes from the edition unless the target names one.
+    /// The plan has no catalog facts, so the edition is known by its name.
+    func request(image: Image, edition: Edition, target: Target, locale: String, name templateName: String) -> InstallRequest {
+        var jobOptions = options ?? [:]
+        var choices = InstallChoices(site: target.site, hypervisor: target.hypervisor,
+                                     edition: .init(imageID: image.image, imagePath: image.path, index: edition.index, name: edition.name),
+                                     machineName: templateName)
+        choices.location = target.zone ?? target.pool ?? ""
+        choices.network = target.network ?? ""
+        choices.serviceOffering = target.offering
+        choices.diskOffering = target.diskOffering
+        choices.vcpus = target.vcpus ?? 2
+        choices.memoryMiB = target.memoryMiB ?? 4096
+        choices.diskGiB = target.diskGiB ?? 40
+        choices.firmware = target.firmware ?? .bios
+        choices.osTemplate = target.osTemplate
+        choices.bootISO = target.bootISO ?? "ipxe.iso"
+        choices.guestToolsISO = target.toolsISO ?? "guest-tools.iso"
+        choices.locale = locale
+        choices.keyboard = jobOptions.removeValue(forKey: "keyboard")
+        // `timezone` is the spelling plans documented first; both are read.
+        let lower = jobOptions.removeValue(forKey: "timezone")
+        choices.timeZone = jobOptions.removeValue(forKey: "timeZone") ?? lower ?? "UTC"
+        choices.uiLanguage = jobOptions.removeValue(forKey: "uiLanguage")
+        choices.productKey = jobOptions.removeValue(forKey: "productKey")
+        jobOptions["locale"] = nil
+        choices.extraOptions = jobOptions
+        choices.templateName = templateName
+        choices.makePublic = makePublic ?? false
+        choices.featured = featured ?? false
+        choices.instant = instant ?? false
+        choices.copyToLocations = target.copyToZones ?? []
+        return choices.request(packs: [], steps: [])
     }
 
     static func slug(_ text: String) -> String {

@@ -35,15 +35,27 @@ public struct InstallRequest: Sendable, Codable, Equatable {
     public var featured: Bool
     public var instant: Bool
     public var copyToLocations: [String]
-    /// Install options handed to the artefact renderer: locale, keyboard, time zone, product key, ...
+    /// Install options handed to the artefact renderer, by the CLI's names:
+    /// `locale`, `keyboard`, `timeZone`, `hostname`, `uiLanguage`, `productKey`
+    /// (a Windows product key is a licence identifier, not a credential, so it
+    /// may be journaled; passwords never are).
     public var options: [String: String]
+    /// Language packs from catalogued language-pack media, checked against the
+    /// edition's build and architecture when the request was made. Absent in
+    /// journals written before this field existed (decodes as empty).
+    public var languagePacks: [RequestedLanguagePack]
+    /// The operator's PowerShell steps, with the scripts' content read when the
+    /// request was made (journaled: they must not carry secrets). Absent in
+    /// older journals (decodes as empty).
+    public var customSteps: [RequestedCustomStep]
 
     public init(site: String, hypervisor: HypervisorKind, location: String = "", network: String = "",
                 serviceOffering: String? = nil, diskOffering: String? = nil, vcpus: Int = 2, memoryMiB: Int = 4096,
                 diskGiB: Int = 40, firmware: Firmware = .bios, osTemplate: String, bootISO: String,
                 guestToolsISO: String? = nil, imageID: String, imagePath: String, editionIndex: Int, editionName: String,
                 machineName: String, makeTemplate: Bool = true, templateName: String? = nil, makePublic: Bool = false,
-                featured: Bool = false, instant: Bool = false, copyToLocations: [String] = [], options: [String: String] = [:]) {
+                featured: Bool = false, instant: Bool = false, copyToLocations: [String] = [], options: [String: String] = [:],
+                languagePacks: [RequestedLanguagePack] = [], customSteps: [RequestedCustomStep] = []) {
         self.site = site
         self.hypervisor = hypervisor
         self.location = location
@@ -69,6 +81,32 @@ public struct InstallRequest: Sendable, Codable, Equatable {
         self.instant = instant
         self.copyToLocations = copyToLocations
         self.options = options
+        self.languagePacks = languagePacks
+        self.customSteps = customSteps
+    }
+
+    /// Decodes journals of every vizor version: fields added later default
+    /// to empty when a journal written before them lacks them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            site: try c.decode(String.self, forKey: .site), hypervisor: try c.decode(HypervisorKind.self, forKey: .hypervisor),
+            location: try c.decode(String.self, forKey: .location), network: try c.decode(String.self, forKey: .network),
+            serviceOffering: try c.decodeIfPresent(String.self, forKey: .serviceOffering),
+            diskOffering: try c.decodeIfPresent(String.self, forKey: .diskOffering),
+            vcpus: try c.decode(Int.self, forKey: .vcpus), memoryMiB: try c.decode(Int.self, forKey: .memoryMiB),
+            diskGiB: try c.decode(Int.self, forKey: .diskGiB), firmware: try c.decode(Firmware.self, forKey: .firmware),
+            osTemplate: try c.decode(String.self, forKey: .osTemplate), bootISO: try c.decode(String.self, forKey: .bootISO),
+            guestToolsISO: try c.decodeIfPresent(String.self, forKey: .guestToolsISO),
+            imageID: try c.decode(String.self, forKey: .imageID), imagePath: try c.decode(String.self, forKey: .imagePath),
+            editionIndex: try c.decode(Int.self, forKey: .editionIndex), editionName: try c.decode(String.self, forKey: .editionName),
+            machineName: try c.decode(String.self, forKey: .machineName), makeTemplate: try c.decode(Bool.self, forKey: .makeTemplate),
+            templateName: try c.decode(String.self, forKey: .templateName), makePublic: try c.decode(Bool.self, forKey: .makePublic),
+            featured: try c.decode(Bool.self, forKey: .featured), instant: try c.decode(Bool.self, forKey: .instant),
+            copyToLocations: try c.decode([String].self, forKey: .copyToLocations),
+            options: try c.decode([String: String].self, forKey: .options),
+            languagePacks: try c.decodeIfPresent([RequestedLanguagePack].self, forKey: .languagePacks) ?? [],
+            customSteps: try c.decodeIfPresent([RequestedCustomStep].self, forKey: .customSteps) ?? [])
     }
 
     /// The key earlier installs are grouped by for the ETA: same image, same edition.
@@ -87,6 +125,47 @@ public struct InstallRequest: Sendable, Codable, Equatable {
             throw BackendError(.invalidInput, backend: "journal", message: "journaled install request is unreadable: \(error)",
                                hint: "the journal was written by an incompatible vizor; cancel the job")
         }
+    }
+}
+
+/// A language pack on catalogued language-pack media (an ISO of CABs), with
+/// the identity facts it was matched to the edition by.
+public struct RequestedLanguagePack: Sendable, Codable, Equatable, Hashable {
+    /// e.g. "fr-FR".
+    public var language: String
+    public var build: Int
+    /// The catalog's spelling ("x64", "x86", "arm64").
+    public var architecture: String
+    /// Catalog id and path of the language-pack ISO.
+    public var imageID: String
+    public var imagePath: String
+    /// Path of the CAB inside that ISO.
+    public var path: String
+
+    public init(language: String, build: Int, architecture: String, imageID: String, imagePath: String, path: String) {
+        self.language = language
+        self.build = build
+        self.architecture = architecture
+        self.imageID = imageID
+        self.imagePath = imagePath
+        self.path = path
+    }
+}
+
+/// One of the operator's PowerShell steps, its script read from a file when
+/// the request was made, so a resumed job runs the same script.
+public struct RequestedCustomStep: Sendable, Codable, Equatable, Hashable {
+    /// `[a-z0-9-]`, unique within the job.
+    public var name: String
+    /// The file's content.
+    public var script: String
+    /// The file it was read from, for the operator.
+    public var source: String
+
+    public init(name: String, script: String, source: String) {
+        self.name = name
+        self.script = script
+        self.source = source
     }
 }
 

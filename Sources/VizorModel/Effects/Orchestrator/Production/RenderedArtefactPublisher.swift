@@ -48,7 +48,9 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
             throw BackendError(.invalidInput, backend: "vizor",
                                message: "image \(request.imageID) has no edition \(request.editionIndex) (has \(facts.editions.map(\.index)))")
         }
-        let spec = Self.spec(jobID: jobID, request: request, facts: facts, password: secret.administratorPassword)
+        try await Self.exposeLanguagePacks(request, jobID: jobID, serving: serving)
+        let spec = Self.spec(jobID: jobID, request: request, facts: facts, password: secret.administratorPassword,
+                             mediaBaseURL: request.languagePacks.isEmpty ? nil : try await serving.baseURL())
         let base = try await serving.baseURL()
         let service = razorService(request.site) ?? base + "/svc"
         let host = URL(string: base)?.host ?? "127.0.0.1"
@@ -77,6 +79,7 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
 
     public func revoke(jobID: String) async {
         await serving.registry.revoke(job: jobID)
+        await Self.releaseLanguagePacks(jobID: jobID, serving: serving)
     }
 
     static func shareName(_ imageID: String) -> String {
@@ -98,17 +101,31 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     public static func taskName(jobID: String) -> String { "vizor-\(jobID)" }
 
     /// The operator's choices as an `InstallSpec`; options use the CLI's names.
-    static func spec(jobID: String, request: InstallRequest, facts: ImageFacts, password: String) -> InstallSpec {
+    /// Language packs become URLs under `mediaBaseURL` (`/media/<image-id>/<cab>`,
+    /// where the exposure manager serves their ISO); without a base they have
+    /// no URL and the spec's validation refuses them.
+    static func spec(jobID: String, request: InstallRequest, facts: ImageFacts, password: String,
+                     mediaBaseURL: String? = nil) -> InstallSpec {
         let options = request.options
         let locale = options["locale"] ?? "en-US"
         // Windows shows its own language unless a language pack adds another; the locale sets formats and input.
         let defaultLanguage = facts.editions.first { $0.index == request.editionIndex }?.defaultLanguage ?? "en-US"
         let tools: GuestToolsKind = request.guestToolsISO == nil ? .none : (request.hypervisor == .xenserver ? .xenserver : .none)
+        let productKey = options["productKey"].flatMap { $0.isEmpty ? nil : $0 }
+        let uiLanguage = options["uiLanguage"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultLanguage
+        let packs = request.languagePacks.map { pack in
+            let arch = VizorMedia.WindowsArchitecture(rawValue: pack.architecture).flatMap(CatalogImageFacts.architecture)
+            let url = mediaBaseURL.map { "\($0)/media/\(pack.imageID)/\(pack.path)" } ?? ""
+            return LanguagePack(locale: pack.language, build: pack.build,
+                                architecture: arch ?? VizorProvisioning.WindowsArchitecture(rawValue: pack.architecture) ?? .amd64,
+                                url: url)
+        }
+        let steps = request.customSteps.map { CustomStep(name: $0.name, script: $0.script, position: .beforeSeal) }
         return InstallSpec(jobID: jobID, image: facts, editionIndex: request.editionIndex, firmware: request.firmware,
                            hostname: InstallStepRunner.hostname(options["hostname"] ?? request.machineName),
-                           administratorPassword: password, productKey: options["productKey"],
-                           uiLanguage: options["uiLanguage"] ?? defaultLanguage, systemLocale: locale, userLocale: locale,
+                           administratorPassword: password, productKey: productKey,
+                           uiLanguage: uiLanguage, systemLocale: locale, userLocale: locale,
                            inputLocale: options["keyboard"] ?? locale, timeZone: options["timeZone"] ?? options["timezone"] ?? "UTC",
-                           guestTools: tools, sysprepForTemplate: request.makeTemplate)
+                           languagePacks: packs, guestTools: tools, customSteps: steps, sysprepForTemplate: request.makeTemplate)
     }
 }
