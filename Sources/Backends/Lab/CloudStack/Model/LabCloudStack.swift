@@ -79,7 +79,9 @@ public actor LabCloudStack {
                     LabNetwork(id: Self.uuid(), name: "lab-net-2", zoneID: zoneB, cidrPrefix: "10.1.2")]
         let windows = LabOsType(id: Self.uuid(), description: "Windows Server 2022 (64-bit)", categoryID: Self.uuid(), categoryName: "Windows")
         let other = LabOsType(id: Self.uuid(), description: "Other (64-bit)", categoryID: Self.uuid(), categoryName: "Other")
+        // Guest OS names as CloudStack 4.18's guest_os table has them.
         osTypes = [windows, LabOsType(id: Self.uuid(), description: "Windows 10 (64-bit)", categoryID: windows.categoryID, categoryName: "Windows"),
+                   LabOsType(id: Self.uuid(), description: "Windows 11 (64-bit)", categoryID: windows.categoryID, categoryName: "Windows"),
                    LabOsType(id: Self.uuid(), description: "Ubuntu 24.04 LTS", categoryID: Self.uuid(), categoryName: "Ubuntu"), other]
         let now = Date()
         images = [
