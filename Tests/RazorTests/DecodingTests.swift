@@ -20,6 +20,18 @@ import Testing
         #expect(RazorDecoding.parseTime("2024-04-20T12:01:00Z") == plain)
     }
 
+    /// Regression: the fuzz target found a number whose fraction Double could
+    /// not hold (`-9223372036858547.075808`): it decoded as a double, encoded
+    /// as a whole number and came back as an int, so node-log fingerprints
+    /// of the same entry could differ by type.
+    @Test func numbersSurviveEncodingAndDecodingWithTheirKind() throws {
+        let body = #"{"items":[1,-1.5,2.0,1e300,-9223372036858547.075808,9223372036854775807,0.1]}"#
+        let document = try json(body)
+        #expect(try RazorJSON.decode(Array(document.encoded())) == document)
+        #expect(document["items"]?.array?.map { $0.int } == [1, nil, 2, nil, -9_223_372_036_858_548, Int.max, nil])
+        #expect(document["items"]?.array?[1] == .double(-1.5))
+    }
+
     @Test func aNonSuccessStatusBecomesRazorsErrorWithTheStatusAsCode() throws {
         let error = #expect(throws: BackendError.self) {
             try RazorDecoding.body(status: 409, bytes: Array(#"{"error":"The repo win11 already exists"}"#.utf8),

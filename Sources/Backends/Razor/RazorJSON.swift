@@ -26,7 +26,14 @@ public enum RazorJSON: Sendable, Equatable, Codable, ExpressibleByStringLiteral,
         if container.decodeNil() { self = .null; return }
         if let value = try? container.decode(Bool.self) { self = .bool(value); return }
         if let value = try? container.decode(Int.self) { self = .int(value); return }
-        if let value = try? container.decode(Double.self) { self = .double(value); return }
+        if let value = try? container.decode(Double.self) {
+            // A fraction lost to Double's precision (`-9223372036858547.07`) or
+            // written as `2.0` is a whole number: keep it as one, so that
+            // encoding (which writes whole doubles without a fraction) and
+            // decoding again gives the same value.
+            if let whole = Int(exactly: value) { self = .int(whole) } else { self = .double(value) }
+            return
+        }
         if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode([RazorJSON].self) { self = .array(value); return }
         self = .object(try container.decode([String: RazorJSON].self))
