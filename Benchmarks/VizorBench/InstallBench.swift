@@ -23,10 +23,10 @@ enum InstallBench {
         let many = try await measure(backends, installs: 20)
         func row(_ name: String, _ one: Double, _ twenty: Double, _ unit: String) {
             let ratio = one > 0 ? String(format: "%.2f×", twenty / one) : "-"
-            print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            print(name.padding(toLength: 38, withPad: " ", startingAt: 0)
                   + String(format: "%10.2f %@   %10.2f %@   %@", one, unit, twenty, unit, ratio))
         }
-        print("figure                            2 installs (ref, 1 each)   20 concurrent     ratio")
+        print("figure                                2 installs (ref, 1 each)   20 concurrent     ratio")
         row("wall time per batch", single.wall, many.wall, "s")
         row("CPU per install (user+sys)", single.cpu / 2, many.cpu / 20, "s")
         row("peak RSS of the process", single.rssMiB, many.rssMiB, "MiB")
