@@ -19,7 +19,21 @@ struct UIConfigTests {
         let on = try ConfigLoader.parse(Self.base + "\nui:\n  mouse: true\n", file: "/etc/vizor.yaml")
         #expect(on.ui.mouse == true)
         let example = try ConfigLoader.parse(ConfigExample.text, file: "example.yaml")
-        #expect(example.ui == UIConfig(mouse: false), "the example documents the key with its default")
+        #expect(example.ui == UIConfig(mouse: false, logLines: 100_000), "the example documents the keys with their defaults")
+    }
+
+    @Test func theLogTailBufferIsConfigurableWithinBounds() throws {
+        #expect(try ConfigLoader.parse(Self.base, file: "/etc/vizor.yaml").ui.logLines == 100_000)
+        let big = try ConfigLoader.parse(Self.base + "\nui:\n  log_lines: 500000\n", file: "/etc/vizor.yaml")
+        #expect(big.ui.logLines == 500_000)
+        for bad in ["10", "2.5e9", "1500.5", "lots"] {
+            do {
+                _ = try ConfigLoader.parse(Self.base + "\nui:\n  log_lines: \(bad)\n", file: "/etc/vizor.yaml")
+                Issue.record("ui.log_lines \(bad) was accepted")
+            } catch {
+                #expect(error.issues.first?.key == "ui.log_lines" && error.issues.first?.line == 8, "\(bad): \(error.issues)")
+            }
+        }
     }
 
     @Test func aBadMouseValueNamesFileLineAndKey() {

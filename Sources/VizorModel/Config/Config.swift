@@ -29,7 +29,12 @@ public struct UIConfig: Sendable, Equatable {
     /// tabs. Off by default so that, over SSH, the operator's terminal keeps
     /// selecting and copying text; `vizor --mouse` / `--no-mouse` override it.
     public var mouse: Bool
-    public init(mouse: Bool = false) { self.mouse = mouse }
+    /// Lines a job's log tail keeps (`ui.log_lines`); the oldest go first.
+    public var logLines: Int
+    public init(mouse: Bool = false, logLines: Int = 100_000) {
+        self.mouse = mouse
+        self.logLines = logLines
+    }
 }
 
 /// Where a value came from in the file, for error messages.

@@ -69,6 +69,8 @@ public enum ConfigExample {
           # clicks select rows and tabs; off keeps your terminal's own
           # selection and copy (vizor --mouse / --no-mouse override it)
           mouse: false
+          # lines a job's log tail keeps; the oldest are dropped first
+          log_lines: 100000
 
         """
 }

@@ -29,9 +29,19 @@ extension NodeReader {
 
     private mutating func ui(_ node: Node) -> UIConfig {
         var ui = UIConfig()
-        guard let pairs = mapping(node, "ui", allowed: ["mouse"]) else { return ui }
-        for (_, value) in pairs {
-            if let mouse = bool(value, "ui.mouse") { ui.mouse = mouse }
+        guard let pairs = mapping(node, "ui", allowed: ["mouse", "log_lines"]) else { return ui }
+        for (name, value) in pairs {
+            switch name {
+            case "mouse": if let mouse = bool(value, "ui.mouse") { ui.mouse = mouse }
+            default:
+                if let lines = number(value, "ui.log_lines", range: 1_000...10_000_000) {
+                    guard lines == lines.rounded() else {
+                        fail(value, "ui.log_lines", "expected a whole number of lines, found \(lines)")
+                        continue
+                    }
+                    ui.logLines = Int(lines)
+                }
+            }
         }
         return ui
     }

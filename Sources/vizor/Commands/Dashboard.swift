@@ -33,7 +33,8 @@ enum Dashboard {
         let store = runtime.store
         let shell = ShellStore(state: DashboardProgram.initialShellState(size: terminal.size))
         let loop = MainLoop<DashboardProgram.Message>(terminal: terminal)
-        let program = DashboardProgram(shell: shell, source: { store.state }, dispatch: { store.send($0) })
+        let program = DashboardProgram(shell: shell, logCapacity: runtime.config?.ui.logLines ?? UIConfig().logLines,
+                                       source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
         // Install jobs come from the journal: history across restarts, and
