@@ -172,19 +172,20 @@ let package = Package(
 
         // MARK: Tests, one target per module plus end to end
         .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore", "VizorLab"], swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "XenServerTests",
             dependencies: [
-                "VizorXenServer", "LabXAPI",
+                "VizorXenServer", "LabXAPI", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack"], swiftSettings: strict),
+        .testTarget(name: "CloudStackTests", dependencies: ["VizorCloudStack", "LabCloudStack", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RazorTests",
             dependencies: [
-                "VizorRazor", "LabRazor", "BackendKit",
+                "VizorRazor", "LabRazor", "BackendKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -194,7 +195,7 @@ let package = Package(
             name: "ExposureTests",
             dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .testTarget(name: "ModelTests", dependencies: ["VizorModel"], swiftSettings: strict),
+        .testTarget(name: "ModelTests", dependencies: ["VizorModel", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [

@@ -2,6 +2,7 @@ import BackendKit
 import Foundation
 import LabCloudStack
 import Testing
+import TestSupport
 @testable import VizorCloudStack
 
 /// A closed port is reported at once; a slow server keeps its full timeout.

@@ -2,6 +2,7 @@ import Foundation
 import LabCloudStack
 import LabXAPI
 import Testing
+import TestSupport
 
 /// Runs the built `vizor` binary as a new user would: empty XDG directories.
 struct VizorProcess {
@@ -76,23 +77,6 @@ struct VizorProcess {
     }
 }
 
-/// A loopback port nobody listens on.
-func closedPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    close(fd)
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 private func json(_ text: String) -> Any? {
     try? JSONSerialization.jsonObject(with: Data(text.utf8))
@@ -128,7 +112,7 @@ struct CLITests {
 
     @Test func doctorExitsFourWithTheReasonWhenASiteBackendIsOnAClosedPort() throws {
         var vizor = VizorProcess()
-        let port = closedPort()
+        let port = closedLoopbackPort()
         vizor.extraEnvironment = ["CS_KEY": "key-abc", "CS_SECRET": "secret-abc"]
         try vizor.writeConfig("""
             sites:

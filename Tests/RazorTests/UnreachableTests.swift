@@ -2,6 +2,7 @@ import BackendKit
 import Foundation
 import LabRazor
 import Testing
+import TestSupport
 import VizorRazor
 
 /// A closed port is reported at once, not after the request timeout.

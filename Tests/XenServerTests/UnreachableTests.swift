@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import Testing
+import TestSupport
 import VizorXenServer
 
 /// A closed port is reported at once, not after the call timeout.

@@ -5,8 +5,9 @@ import Darwin
 #endif
 
 /// A loopback TCP port nothing listens on: bound by the kernel's choice,
-/// then closed, so a connection to it is refused at once.
-func closedLoopbackPort() -> Int {
+/// then closed, so a connection to it is refused at once. Shared by the
+/// test targets that check how clients meet a backend that is down.
+public func closedLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0, "socket() failed")
     defer { close(fd) }
