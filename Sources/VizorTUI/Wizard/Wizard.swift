@@ -20,6 +20,9 @@ public struct Wizard: Hashable, Sendable {
     /// The password is shown in clear only while this is set (Ctrl-V, once).
     public private(set) var revealed = false
     private var revealUsed = false
+    /// The custom steps field's error, worked out when its text changes: it
+    /// looks at the files, which the render (every frame) must not do.
+    private var customStepsProblem: String?
     public private(set) var message: String?
 
     /// - Parameters:
@@ -37,6 +40,7 @@ public struct Wizard: Hashable, Sendable {
         for (key, value) in preset { v[key] = value }
         v["password"] = password
         values = v
+        customStepsProblem = Self.customStepsError(v["customSteps"] ?? "")
     }
 
     // MARK: Fields
@@ -104,7 +108,7 @@ public struct Wizard: Hashable, Sendable {
             let available = Set(selectedEdition?.languagePacks ?? [])
             let missing = wanted.filter { !available.contains($0) }
             return missing.isEmpty ? nil : "not in the catalog for this build and architecture: " + missing.joined(separator: ",")
-        case "customSteps": return Self.customStepsError(value)
+        case "customSteps": return customStepsProblem
         case "templateName": return values["template"] == "yes" && value.isEmpty ? "a template name is needed" : nil
         default: return nil
         }
@@ -213,6 +217,7 @@ public struct Wizard: Hashable, Sendable {
             if field.kind == .secret { revealed = false }
         }
         values[field.key] = value
+        if field.key == "customSteps" { customStepsProblem = Self.customStepsError(value) }
     }
 
     // MARK: Review
