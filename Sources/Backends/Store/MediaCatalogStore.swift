@@ -48,13 +48,7 @@ public final class MediaCatalogStore: Sendable {
     public init(url: URL) throws {
         self.url = url
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            configuration.busyMode = .timeout(10)
-            database = try DatabasePool(path: url.path, configuration: configuration)
-            try VizorMigrations.migrator.migrate(database)
+            database = try VizorMigrations.openDatabase(at: url)
         } catch let error as BackendError {
             throw error
         } catch {

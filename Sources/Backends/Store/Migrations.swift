@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Every schema migration of Vizor's database, in order. Each concern adds
@@ -49,5 +50,22 @@ public enum MediaCatalogMigrations {
             try db.create(index: "media_edition_name", on: "media_edition", columns: ["name"])
             try db.create(index: "media_edition_build", on: "media_edition", columns: ["build"])
         }
+    }
+}
+
+extension VizorMigrations {
+    /// Opens the shared database file (WAL through `DatabasePool`, foreign
+    /// keys on, a 10 s busy wait for other vizor processes), creating its
+    /// private directory and applying the migrations it lacks. The catalog
+    /// and the install journal both open it this way.
+    static func openDatabase(at url: URL) throws -> DatabasePool {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        let database = try DatabasePool(path: url.path, configuration: configuration)
+        try migrator.migrate(database)
+        return database
     }
 }

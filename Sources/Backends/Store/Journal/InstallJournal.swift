@@ -17,13 +17,7 @@ public final class InstallJournal: Sendable {
     public init(url: URL) throws {
         self.url = url
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            configuration.busyMode = .timeout(10)
-            database = try DatabasePool(path: url.path, configuration: configuration)
-            try VizorMigrations.migrator.migrate(database)
+            database = try VizorMigrations.openDatabase(at: url)
         } catch {
             throw BackendError(.invalidInput, backend: "journal", message: "cannot open the install journal at \(url.path): \(error)",
                                hint: "check that the directory is writable")
