@@ -115,3 +115,23 @@ func check(_ status: RequestStatus?, what: String) throws {
     case .pending, nil: throw CLIError(.unreachable, "\(what): no answer in time")
     }
 }
+
+/// A machine or template with its site and backend, flattened for JSON:
+/// the record's own fields plus `site` and `backend`.
+struct SiteRecordOutput<Record: Encodable>: Encodable {
+    var site: String
+    var backend: String
+    var record: Record
+
+    enum Keys: String, CodingKey { case site, backend }
+
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(site, forKey: .site)
+        try container.encode(backend, forKey: .backend)
+    }
+}
+
+typealias MachineOutput = SiteRecordOutput<MachineRecord>
+typealias TemplateOutput = SiteRecordOutput<TemplateRecord>

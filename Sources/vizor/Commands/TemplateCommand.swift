@@ -3,22 +3,6 @@ import BackendKit
 import Foundation
 import VizorModel
 
-/// A template with its site and backend, flattened for JSON.
-struct TemplateOutput: Encodable {
-    var site: String
-    var backend: String
-    var record: TemplateRecord
-
-    enum Keys: String, CodingKey { case site, backend }
-
-    func encode(to encoder: Encoder) throws {
-        try record.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(site, forKey: .site)
-        try container.encode(backend, forKey: .backend)
-    }
-}
-
 struct TemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "template",

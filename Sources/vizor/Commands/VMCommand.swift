@@ -3,22 +3,6 @@ import Foundation
 import BackendKit
 import VizorModel
 
-/// A machine with its site and backend, flattened for JSON.
-struct MachineOutput: Encodable {
-    var site: String
-    var backend: String
-    var record: MachineRecord
-
-    enum Keys: String, CodingKey { case site, backend }
-
-    func encode(to encoder: Encoder) throws {
-        try record.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(site, forKey: .site)
-        try container.encode(backend, forKey: .backend)
-    }
-}
-
 struct VMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vm",
