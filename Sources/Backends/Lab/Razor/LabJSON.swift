@@ -1,4 +1,5 @@
 import Foundation
+import LabServing
 
 /// A JSON value with object keys kept in insertion order, the way the Ruby
 /// server emits its hashes. The lab parses and prints its own JSON so that
@@ -45,7 +46,7 @@ public enum LabJSON: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += d.isFinite ? String(d) : "null"
-        case .string(let s): LabJSON.writeString(s, to: &out)
+        case .string(let s): LabJSONText.appendString(s, to: &out)
         case .array(let items):
             out += "["
             for (index, item) in items.enumerated() {
@@ -57,7 +58,7 @@ public enum LabJSON: Sendable, Equatable {
             out += "{"
             for (index, key) in object.keys.enumerated() {
                 if index > 0 { out += "," }
-                LabJSON.writeString(key, to: &out)
+                LabJSONText.appendString(key, to: &out)
                 out += ":"
                 (object[key] ?? .null).write(to: &out)
             }
@@ -65,25 +66,6 @@ public enum LabJSON: Sendable, Equatable {
         }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
 }
 
 /// A JSON object that remembers key order.

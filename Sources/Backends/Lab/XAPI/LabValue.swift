@@ -1,4 +1,5 @@
 import Foundation
+import LabServing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -109,7 +110,7 @@ enum LabValue: Sendable, Equatable {
 
     func json(into out: inout String) {
         switch self {
-        case .str(let v), .date(let v): Self.jsonString(v, into: &out)
+        case .str(let v), .date(let v): LabJSONText.appendString(v, to: &out)
         case .int(let v): out += String(v)
         case .i32(let v): out += String(v)
         case .bool(let v): out += v ? "true" : "false"
@@ -124,27 +125,12 @@ enum LabValue: Sendable, Equatable {
             for (k, v) in m {
                 if !first { out += "," }
                 first = false
-                Self.jsonString(k, into: &out); out += ":"; v.json(into: &out)
+                LabJSONText.appendString(k, to: &out); out += ":"; v.json(into: &out)
             }
             out += "}"
         }
     }
 
-    static func jsonString(_ s: String, into out: inout String) {
-        out += "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        out += "\""
-    }
 
 }
 

@@ -155,7 +155,7 @@ public final class XAPILabServer: LabServer {
             if !v2 { out += ",\"error\":null" }
         case .failure(let f):
             if v2 {
-                out += "\"error\":{\"code\":1,\"message\":"; LabValue.jsonString(f.desc[0], into: &out)
+                out += "\"error\":{\"code\":1,\"message\":"; LabJSONText.appendString(f.desc[0], to: &out)
                 out += ",\"data\":"; LabValue.strList(Array(f.desc.dropFirst())).json(into: &out); out += "}"
             } else {
                 out += "\"result\":null,\"error\":"; LabValue.strList(f.desc).json(into: &out)

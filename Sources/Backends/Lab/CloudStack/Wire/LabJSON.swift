@@ -1,3 +1,5 @@
+import LabServing
+
 /// The lab's answer tree. Members keep their insertion order so answers
 /// read like the real server's (`count` before the list), and the same tree
 /// renders as JSON (`response=json`) or XML (the server's default).
@@ -26,7 +28,7 @@ indirect enum LabJSON: Sendable {
 
     private func writeJSON(into out: inout String) {
         switch self {
-        case .string(let text): Self.quote(text, into: &out)
+        case .string(let text): LabJSONText.appendString(text, to: &out)
         case .int(let value): out += String(value)
         case .bool(let value): out += value ? "true" : "false"
         case .array(let items):
@@ -40,33 +42,12 @@ indirect enum LabJSON: Sendable {
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
-                Self.quote(key, into: &out)
+                LabJSONText.appendString(key, to: &out)
                 out += ":"
                 value.writeJSON(into: &out)
             }
             out += "}"
         }
-    }
-
-    private static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     /// XML as the server writes it: the response element with a version
