@@ -148,6 +148,25 @@ struct InstallCLITests {
         #expect((Self.json(list.stdout) as? [Any])?.isEmpty == true, "\(list.stdout)")
     }
 
+    @Test func aBadHostNameOrAMissingZoneIsRefusedBeforeAnythingIsCreated() throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        let badName = try Self.run(Self.startXen + ["--hostname", "bad_name", "--wait"], home, timeout: 60)
+        #expect(badName.status == 2)
+        #expect(badName.stderr.contains("--hostname bad_name: '_' is not allowed"), "\(badName.stderr)")
+        var noZone = Self.startCloud
+        noZone.removeSubrange(6...7)    // --zone lab-zone-1
+        let missing = try Self.run(noZone + ["--hostname", "w1", "--wait"], home, timeout: 60)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--zone: several to choose from (lab-zone-1, lab-zone-2)"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("vizor: vizor:"), "vizor's own errors carry no second prefix")
+        let unknown = try Self.run(noZone + ["--zone", "mars", "--hostname", "w1", "--wait"], home, timeout: 60)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no zone or pool named mars"), "\(unknown.stderr)")
+        let list = try Self.run(["install", "list", "--json"], home, timeout: 30)
+        #expect((Self.json(list.stdout) as? [Any])?.isEmpty == true, "nothing journaled: \(list.stdout)")
+    }
+
     @Test func aFailingInstallExitsNonZeroAndCleanupRemovesItsLeftovers() throws {
         let home = try Home()
         defer { try? FileManager.default.removeItem(at: home.root) }

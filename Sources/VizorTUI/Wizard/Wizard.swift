@@ -92,11 +92,10 @@ public struct Wizard: Hashable, Sendable {
         case "network": return value.isEmpty ? "a network is needed" : nil
         case "location":
             let known = knownLocations
-            if known.isEmpty || known.contains(value) || (value.isEmpty && known.count == 1) { return nil }
+            guard let problem = InstallChoices.locationProblem(value, known: known, flag: "") else { return nil }
             if value.isEmpty { return "several to choose from: " + known.joined(separator: ", ") }
             let matching = known.filter { $0.range(of: value, options: .caseInsensitive) != nil }
-            return matching.count == 1 ? "Enter picks \(matching[0])"
-                : "no zone or pool named \(value) (have: \(known.joined(separator: ", ")))"
+            return matching.count == 1 ? "Enter picks \(matching[0])" : problem
         case "media": return selectedEdition == nil ? "pick an edition from the list" : nil
         case "hostname": return WizardValidation.hostname(value)
         case "password": return WizardValidation.password(value)

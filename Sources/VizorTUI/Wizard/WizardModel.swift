@@ -113,14 +113,7 @@ public struct WizardField: Hashable, Sendable {
 public enum WizardValidation {
     /// Windows computer names: 1-15 characters, letters, digits and hyphens,
     /// not only digits, no hyphen at either end.
-    public static func hostname(_ name: String) -> String? {
-        if name.isEmpty { return "a host name is needed" }
-        if name.count > 15 { return "at most 15 characters (NetBIOS limit); \(name.count) typed" }
-        if let bad = name.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-")) }) { return "'\(bad)' is not allowed: letters, digits and - only" }
-        if name.allSatisfy(\.isNumber) { return "cannot be only digits" }
-        if name.hasPrefix("-") || name.hasSuffix("-") { return "cannot start or end with -" }
-        return nil
-    }
+    public static func hostname(_ name: String) -> String? { InstallChoices.hostnameProblem(name) }
 
     public static func number(_ text: String, _ range: ClosedRange<Int>, unit: String) -> String? {
         guard let value = Int(text) else { return "a whole number of \(unit) is needed" }

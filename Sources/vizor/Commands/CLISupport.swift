@@ -135,3 +135,15 @@ struct SiteRecordOutput<Record: Encodable>: Encodable {
 
 typealias MachineOutput = SiteRecordOutput<MachineRecord>
 typealias TemplateOutput = SiteRecordOutput<TemplateRecord>
+
+extension BackendError {
+    /// The error as the CLI prints it after its own "vizor: ": without the
+    /// backend name when the error is vizor's own.
+    var operatorText: String {
+        guard backend == "vizor" else { return description }
+        var text = message
+        if let code { text += " [\(code)]" }
+        if let hint { text += " — \(hint)" }
+        return text
+    }
+}

@@ -140,13 +140,13 @@ struct ShowOutput: Encodable {
 /// The journal in the XDG data directory.
 func openJournal() throws -> InstallJournal {
     do { return try InstallJournal(url: InstallJournal.defaultURL()) } catch let error as BackendError {
-        throw CLIError(ExitStatus(error), error.description)
+        throw CLIError(ExitStatus(error), error.operatorText)
     }
 }
 
 /// Turns backend errors into exit codes with the operator's message.
 func call<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let error as BackendError {
-        throw CLIError(ExitStatus(error), error.description)
+        throw CLIError(ExitStatus(error), error.operatorText)
     }
 }

@@ -60,6 +60,7 @@ extension InstallCommand {
         mutating func run() async throws {
             guard let kind = HypervisorKind(rawValue: backend) else { throw CLIError(.usage, "--backend must be xenserver or cloudstack") }
             guard let firmwareValue = Firmware(rawValue: firmware) else { throw CLIError(.usage, "--firmware must be bios or uefi") }
+            if let problem = InstallChoices.hostnameProblem(hostname) { throw CLIError(.usage, "--hostname \(hostname): \(problem)") }
             let secret = try password.read()
             try await Self.execute(self, kind: kind, firmwareValue: firmwareValue, secret: secret)
         }
@@ -73,6 +74,7 @@ extension InstallCommand {
                 let request = try Self.request(options, kind: kind, firmware: firmwareValue, site: site.name,
                                                image: found, edition: chosen, available: packs)
                 let session = try InstallSession.start(runtime)
+                try await Self.checkLocation(request, session: session)
                 let jobID = InstallOrchestrator.newJobID()
                 try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
                 let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
@@ -85,6 +87,18 @@ extension InstallCommand {
                 let done = try await session.drive([job.id], quiet: options.json)
                 await session.serving.stop()
                 try finish(done, json: options.json)
+            }
+        }
+
+        /// Refuses a missing or unknown CloudStack zone before anything is
+        /// created (else the job would fail at its third step). A cloud that
+        /// cannot list its zones now is not refused here: the job waits for it.
+        @MainActor static func checkLocation(_ request: InstallRequest, session: InstallSession) async throws {
+            guard request.hypervisor == .cloudstack,
+                  let hypervisor = try? await session.backends.hypervisor(site: request.site, kind: request.hypervisor),
+                  let known = try? await hypervisor.listLocations() else { return }
+            if let problem = InstallChoices.locationProblem(request.location, known: known, flag: "--zone") {
+                throw CLIError(.usage, "--zone: \(problem)")
             }
         }
 
@@ -246,5 +260,5 @@ func finish(_ jobs: [JournalJob], json: Bool) throws {
 
 /// Synchronous variant of `call` for local file work.
 func call<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as BackendError { throw CLIError(ExitStatus(error), error.description) }
+    do { return try body() } catch let error as BackendError { throw CLIError(ExitStatus(error), error.operatorText) }
 }

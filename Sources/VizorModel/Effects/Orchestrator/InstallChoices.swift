@@ -267,3 +267,27 @@ public struct InstallChoices: Sendable, Equatable {
         return text
     }
 }
+
+extension InstallChoices {
+    /// Why `name` cannot be a Windows computer name (NetBIOS: at most 15
+    /// letters, digits and hyphens, not all digits, no hyphen at either
+    /// end), or nil when it can. The wizard checks it as typed; the CLI
+    /// refuses a bad `--hostname` before anything is created.
+    public static func hostnameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "a host name is needed" }
+        if name.count > 15 { return "at most 15 characters (NetBIOS limit); \(name.count) typed" }
+        if let bad = name.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-")) }) { return "'\(bad)' is not allowed: letters, digits and - only" }
+        if name.allSatisfy(\.isNumber) { return "cannot be only digits" }
+        if name.hasPrefix("-") || name.hasSuffix("-") { return "cannot start or end with -" }
+        return nil
+    }
+
+    /// Checks `location` against the zones or pools the backend lists: a
+    /// cloud with several zones needs one named, and a named one must exist.
+    /// Returns the problem, or nil (also when the backend lists none).
+    public static func locationProblem(_ location: String, known: [String], flag: String) -> String? {
+        if known.isEmpty || known.contains(location) || (location.isEmpty && known.count == 1) { return nil }
+        if location.isEmpty { return "several to choose from (\(known.joined(separator: ", "))); name one with \(flag)" }
+        return "no zone or pool named \(location) (have: \(known.joined(separator: ", ")))"
+    }
+}
