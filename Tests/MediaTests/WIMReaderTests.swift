@@ -123,6 +123,41 @@ import Testing
         #expect(throws: (any Error).self) { try WIMReader.read(MemoryByteSource(bytes)) }
     }
 
+    /// wimlib pads the day of the month (`%d`): an oracle that did not would disagree with
+    /// wiminfo on days 1 to 9 of every month, whatever day the tests run.
+    @Test(arguments: [(1, "Tue Dec 01 08:05:09 2026 UTC"), (9, "Wed Dec 09 08:05:09 2026 UTC"),
+                      (10, "Thu Dec 10 08:05:09 2026 UTC")])
+    func oracleTimeFormatPadsTheDayOfTheMonth(day: Int, expected: String) throws {
+        #expect(WimInfoOracle.time(Self.utc(2026, 12, day, 8, 5, 9)) == expected)
+    }
+
+    /// The creation time set on the 1st and on the 9th reads back as wiminfo prints it,
+    /// whatever today's date is.
+    @Test(arguments: [1, 9])
+    func creationTimeOnASingleDigitDayMatchesWiminfo(day: Int) throws {
+        let scratch = try Scratch()
+        let wim = scratch.path("install.wim")
+        try WindowsFixture.captureWIM(scratch, editions: [Self.editions[0]], output: wim)
+        let date = Self.utc(2026, 3, day, 23, 59, 58)
+        let ticks = UInt64((date.timeIntervalSince1970 + 11_644_473_600) * 10_000_000)
+        for (part, value) in [("HIGHPART", ticks >> 32), ("LOWPART", ticks & 0xFFFF_FFFF)] {
+            try Tool.run("wiminfo", [wim.path, "1", "--image-property",
+                                     "CREATIONTIME/\(part)=0x\(String(value, radix: 16, uppercase: true))"])
+        }
+        let info = try WIMReader.read(FileByteSource(url: wim))
+        #expect(info.images.first?.creationTime == date)
+        let oracle = try WimInfoOracle.images(wim)
+        #expect(oracle.first?["Creation Time"] == WimInfoOracle.time(date))
+        try expectMatchesWimInfo(info, wim)
+    }
+
+    static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day,
+                                                  hour: hour, minute: minute, second: second))!
+    }
+
     @Test func filetimeConvertsFrom1601() throws {
         let element = try MiniXML.parse("<T><HIGHPART>0x01D9B3C8</HIGHPART><LOWPART>0x7A2C1E00</LOWPART></T>")
         let date = try #require(WIMReader.filetime(element))
