@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Backends/CloudStack", swiftSettings: strict),
         .target(
@@ -195,7 +196,7 @@ let package = Package(
             name: "ExposureTests",
             dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .testTarget(name: "ModelTests", dependencies: ["VizorModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ModelTests", dependencies: ["VizorModel", "VizorCloudStack", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import Testing
 @testable import VizorModel
+import BackendKit
+import VizorCloudStack
 
 private func issues(_ text: String) -> [ConfigIssue] {
     do {
@@ -61,6 +63,17 @@ struct ConfigTests {
         #expect(site.site.backends.map(\.kind) == [.cloudstack, .razor, .media])
     }
 
+    @Test func installConcurrencyIsFourUnlessTheSiteSetsAWholeNumberOfJobs() throws {
+        #expect(try ConfigLoader.parse(valid, file: "v.yaml").sites[0].installConcurrency == 4)
+        #expect(try ConfigLoader.parse(ConfigExample.text, file: "example.yaml").sites[0].installConcurrency == 4)
+        let two = valid.replacingOccurrences(of: "    media:\n", with: "    install_concurrency: 2\n    media:\n")
+        #expect(try ConfigLoader.parse(two, file: "v.yaml").sites[0].installConcurrency == 2)
+        let zero = valid.replacingOccurrences(of: "    media:\n", with: "    install_concurrency: 0\n    media:\n")
+        #expect(issues(zero).map(\.key) == ["sites.dc1.install_concurrency"])
+        let half = valid.replacingOccurrences(of: "    media:\n", with: "    install_concurrency: 1.5\n    media:\n")
+        #expect(issues(half).map(\.message) == ["expected a whole number of jobs, found 1.5"])
+    }
+
     @Test func badYAMLNamesFileAndLine() {
         let found = issues("sites:\n  dc1:\n    cloudstack: [unclosed\n")
         #expect(found.count == 1)
@@ -72,7 +85,7 @@ struct ConfigTests {
     @Test func anUnknownKeyIsNamedWithItsLineAndTheKeysExpected() {
         let found = issues(valid.replacingOccurrences(of: "  razor:\n", with: "  razr:\n"))
         #expect(found.map(\.description) == [
-            "/etc/vizor.yaml:9: sites.dc1.razr: unknown key (expected one of: xenserver, cloudstack, razor, media)",
+            "/etc/vizor.yaml:9: sites.dc1.razr: unknown key (expected one of: xenserver, cloudstack, razor, media, install_concurrency)",
         ])
     }
 
@@ -139,6 +152,13 @@ struct ConfigTests {
         let found = issues(text)
         #expect(Set(found.map(\.key)) == ["sites.dc1.razor.url", "install_defaults.time_zone", "default_site",
                                           "sites.dc1.media[0].path"])
+    }
+
+    @Test func aSiteWithoutAHypervisorIsRefusedWhateverElseItHas() {
+        for body in ["razor: {url: http://a}", "install_concurrency: 2", "media: [{name: isos, path: /srv/isos}]"] {
+            let found = issues("sites:\n  dc1:\n    \(body)\n")
+            #expect(found.map(\.message) == ["a site needs a xenserver or cloudstack endpoint"], "\(body)")
+        }
     }
 
     @Test func duplicateKeysAreReported() {
@@ -228,5 +248,30 @@ struct SecretTests {
         #expect(!text.contains("api-key-0123456789"))
         let mode = (try FileManager.default.attributesOfItem(atPath: sink.path)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
+    }
+}
+
+@Suite("configuration reaches the clients")
+struct ConfigWiringTests {
+    @Test(arguments: [true, false])
+    func cloudStackVerifyTLSReachesTheClient(_ verify: Bool) throws {
+        let text = """
+            sites:
+              dc1:
+                cloudstack:
+                  url: https://cs.example.com/client/api
+                  api_key: {env: VIZOR_TEST_CS_KEY}
+                  secret_key: {env: VIZOR_TEST_CS_KEY}
+                  verify_tls: \(verify)
+            """
+        let config = try ConfigLoader.parse(text, file: "v.yaml")
+        setenv("VIZOR_TEST_CS_KEY", "not-a-real-key", 1)
+        let connected = try SiteWiring.connect(config, resolver: SecretResolver(redactor: Redactor()))
+        guard case .polling(let hypervisor, _) = try #require(connected.backends[BackendID(site: "dc1", kind: .cloudstack)]) else {
+            Issue.record("CloudStack is polled")
+            return
+        }
+        let cloudstack = try #require(hypervisor as? CloudStackHypervisor)
+        #expect(cloudstack.client.configuration.verifyTLS == verify)
     }
 }

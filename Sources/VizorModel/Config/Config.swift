@@ -54,10 +54,17 @@ public struct SiteConfig: Sendable, Equatable {
     public var cloudstack: CloudStackConfig?
     public var razor: RazorConfig?
     public var media: [MediaSourceInfo]
+    /// How many install jobs of this site run at once (`install_concurrency`).
+    public var installConcurrency: Int
+
+    /// The per-site limit when the configuration names none.
+    public static let defaultInstallConcurrency = 4
 
     public init(name: String, xenserver: XenServerConfig? = nil, cloudstack: CloudStackConfig? = nil,
-                razor: RazorConfig? = nil, media: [MediaSourceInfo] = []) {
+                razor: RazorConfig? = nil, media: [MediaSourceInfo] = [],
+                installConcurrency: Int = SiteConfig.defaultInstallConcurrency) {
         self.name = name
+        self.installConcurrency = installConcurrency
         self.xenserver = xenserver
         self.cloudstack = cloudstack
         self.razor = razor

@@ -41,6 +41,8 @@ public enum ConfigExample {
             media:
               - name: isos
                 path: /srv/isos
+            # install jobs of this site that run at once (default 4)
+            install_concurrency: 4
 
         # How installing machines reach the media (no ISO is ever copied).
         exposure:

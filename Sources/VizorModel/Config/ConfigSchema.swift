@@ -55,17 +55,24 @@ extension NodeReader {
             if name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "." }) {
                 fail(value, key, "site names may not contain spaces, dots or slashes")
             }
-            guard let fields = mapping(value, key, allowed: ["xenserver", "cloudstack", "razor", "media"]) else { continue }
+            guard let fields = mapping(value, key, allowed: ["xenserver", "cloudstack", "razor", "media", "install_concurrency"])
+            else { continue }
             var site = SiteConfig(name: name)
             for (field, node) in fields {
                 switch field {
                 case "xenserver": site.xenserver = xenserver(node, "\(key).xenserver")
                 case "cloudstack": site.cloudstack = cloudstack(node, "\(key).cloudstack")
                 case "razor": site.razor = razor(node, "\(key).razor")
+                case "install_concurrency":
+                    if let limit = number(node, "\(key).install_concurrency", range: 1...256) {
+                        if limit == limit.rounded() { site.installConcurrency = Int(limit) } else {
+                            fail(node, "\(key).install_concurrency", "expected a whole number of jobs, found \(limit)")
+                        }
+                    }
                 default: site.media = media(node, "\(key).media")
                 }
             }
-            if fields.allSatisfy({ $0.0 == "media" }) {
+            if !fields.contains(where: { $0.0 == "xenserver" || $0.0 == "cloudstack" }) {
                 fail(value, key, "a site needs a xenserver or cloudstack endpoint")
             }
             result.append(site)

@@ -3,6 +3,7 @@ import Foundation
 import VizorCloudStack
 import VizorLab
 import VizorRazor
+import VizorStore
 import VizorXenServer
 
 /// Everything one Vizor process talks to: the sites the model shows, the
@@ -29,7 +30,8 @@ public struct ConnectedSites: Sendable {
 public enum SiteWiring {
     /// Clients for every configured site. Secrets are resolved here and
     /// handed to the clients in memory only.
-    public static func connect(_ config: VizorConfig, resolver: SecretResolver) throws(ConfigErrors) -> ConnectedSites {
+    public static func connect(_ config: VizorConfig, resolver: SecretResolver,
+                               catalog: MediaCatalogStore? = nil) throws(ConfigErrors) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: config.defaultSite ?? config.sites.first?.name)
         var issues: [ConfigIssue] = []
         func secret(_ reference: SecretRef, _ key: String) -> Secret? {
@@ -56,7 +58,7 @@ public enum SiteWiring {
                let secretKey = secret(cs.secretKey, "\(prefix).cloudstack.secret_key") {
                 connected.backends[BackendID(site: site.name, kind: .cloudstack)] =
                     cloudstack(endpoint: endpoint, apiKey: apiKey.reveal(), secretKey: secretKey.reveal(),
-                               interval: cs.pollInterval)
+                               interval: cs.pollInterval, verifyTLS: cs.verifyTLS)
             }
             if let razor = site.razor, let url = URL(string: razor.url) {
                 let password = razor.password.flatMap { secret($0, "\(prefix).razor.password") }
@@ -67,7 +69,7 @@ public enum SiteWiring {
             }
             if !site.media.isEmpty {
                 connected.backends[BackendID(site: site.name, kind: .media)] =
-                    .media(DirectoryMediaScanner(sources: site.media), interval: 300)
+                    .media(mediaScanner(site.media, catalog: catalog), interval: 300)
             }
             connected.sites.append(site.site)
         }
@@ -78,6 +80,7 @@ public enum SiteWiring {
     /// The embedded default: a site named `lab` pointing at the lab servers,
     /// through the same clients as a production site.
     public static func lab(_ suite: LabSuite, redactor: Redactor, mediaLibrary: String? = nil,
+                           catalog: MediaCatalogStore? = nil,
                            cloudstackInterval: TimeInterval = 5, razorInterval: TimeInterval = 60) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: "lab")
         var site = Site(name: "lab", isLab: true)
@@ -111,17 +114,24 @@ public enum SiteWiring {
         if let library {
             site.mediaSources = [MediaSourceInfo(name: "sample library", path: library)]
             connected.backends[BackendID(site: "lab", kind: .media)] =
-                .media(DirectoryMediaScanner(sources: site.mediaSources), interval: 300)
+                .media(mediaScanner(site.mediaSources, catalog: catalog), interval: 300)
         }
         connected.sites = [site]
         return connected
     }
 
+    /// The media poller of a site: through the shared catalogue when there is one.
+    static func mediaScanner(_ sources: [MediaSourceInfo], catalog: MediaCatalogStore?) -> any MediaScanner {
+        guard let catalog else { return DirectoryMediaScanner(sources: sources) }
+        return CatalogMediaScanner(catalog: SiteCatalog(store: catalog, sources: sources))
+    }
+
     /// A CloudStack backend polled every `interval` seconds.
-    public static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval) -> BackendHandle {
+    public static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval,
+                                  verifyTLS: Bool = true) -> BackendHandle {
         let hypervisor = CloudStackHypervisor(
             configuration: CloudStackConfiguration(endpoint: endpoint, apiKey: apiKey, secretKey: secretKey,
-                                                   requestTimeout: .seconds(30)),
+                                                   requestTimeout: .seconds(30), verifyTLS: verifyTLS),
             options: CloudStackHypervisor.Options(pollInterval: .seconds(interval)))
         return .polling(hypervisor, interval: interval)
     }

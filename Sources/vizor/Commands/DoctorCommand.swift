@@ -6,7 +6,8 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Reach every configured backend and media source and report what works.",
-        discussion: "Exit codes: 0 all reached, 1 a check failed, 4 a backend is unreachable or timed out."
+        discussion: helpText("Exit codes: 0 all reached, 1 a check failed, 4 a backend is unreachable or timed out.",
+                             examples: ["vizor doctor", "vizor doctor --site prod --timeout 5 --json"])
     )
 
     @OptionGroup var options: SiteOptions

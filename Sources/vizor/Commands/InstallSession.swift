@@ -34,7 +34,8 @@ struct InstallSession {
         let failpoints = try call { try Failpoints(environment: ProcessInfo.processInfo.environment) }
         let orchestrator = InstallOrchestrator(
             journal: journal, backends: backends,
-            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, failpoints: failpoints))
+            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, siteLimits: runtime.siteLimits,
+                                                     failpoints: failpoints))
         return InstallSession(runtime: runtime, journal: journal, serving: serving, backends: backends,
                               orchestrator: orchestrator, secrets: secrets)
     }

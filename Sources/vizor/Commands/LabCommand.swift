@@ -12,7 +12,8 @@ struct LabCommand: AsyncParsableCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the lab servers in the foreground until SIGINT or SIGTERM.",
-            discussion: "The first line on stdout is one JSON object with each server's URL and credentials."
+            discussion: helpText("The first line on stdout is one JSON object with each server's URL and credentials.",
+                                 examples: ["vizor lab serve", "vizor lab serve --pace 5 --fail-step guest-tools --fail-mode always"])
         )
 
         @Option(help: "Address to bind the lab servers to.")
@@ -28,7 +29,7 @@ struct LabCommand: AsyncParsableCommand {
         var failStep: String?
 
         @Option(help: "How the failing step fails: once (a retry succeeds) or always.")
-        var failMode: String = "once"
+        var failMode: FailMode = .once
 
         @Option(help: "Where every simulated guest hangs: winpe, setup, or step:<name>.")
         var hangAt: String?
@@ -37,16 +38,10 @@ struct LabCommand: AsyncParsableCommand {
         var setupExitCode: Int?
 
         @Option(help: "WinPE start-up the guests run: vizor (Vizor's injected start-up) or razor-task (Razor's windows task).")
-        var winpe: String = LabGuestWinPEDialect.vizor.rawValue
+        var winpe: LabGuestWinPEDialect = .vizor
 
         func validate() throws {
             guard pace >= 0.5, pace <= 86_400 else { throw ValidationError("--pace must be between 0.5 and 86400 seconds") }
-            guard LabGuestWinPEDialect(rawValue: winpe) != nil else {
-                throw ValidationError("--winpe must be vizor or razor-task, not '\(winpe)'")
-            }
-            guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
-                throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
-            }
             if let hangAt, LabGuestHangPoint(parsing: hangAt) == nil {
                 throw ValidationError("--hang-at must be winpe, setup or step:<name>, not '\(hangAt)'")
             }
@@ -55,9 +50,9 @@ struct LabCommand: AsyncParsableCommand {
         func simulationOptions() -> LabSimulationOptions? {
             guard !noSimulation else { return nil }
             var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
-            options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
+            options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: failMode) },
                                             hang: hangAt.flatMap(LabGuestHangPoint.init(parsing:)), setupExitCode: setupExitCode)
-            options.winpe = LabGuestWinPEDialect(rawValue: winpe) ?? .vizor
+            options.winpe = winpe
             return options
         }
 
@@ -69,6 +64,10 @@ struct LabCommand: AsyncParsableCommand {
         }
     }
 }
+
+typealias FailMode = LabGuestStepFailure.Mode
+extension LabGuestStepFailure.Mode: ExpressibleByArgument {}
+extension LabGuestWinPEDialect: ExpressibleByArgument {}
 
 /// Suspends until SIGINT or SIGTERM arrives.
 func waitForTerminationSignal() async {
