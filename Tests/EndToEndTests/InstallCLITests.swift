@@ -22,7 +22,7 @@ struct InstallCLITests {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
                 env[key] = url.path
             }
-            env["VIZOR_ADMIN_PASSWORD"] = "Lab-Passw0rd!"
+            env["VIZOR_ADMIN_PASSWORD"] = "Lab-Passw0rd!2026"
             env["VIZOR_LAB_PACE"] = "3"
             environment = env
         }
@@ -100,7 +100,7 @@ struct InstallCLITests {
         #expect(steps.count == 7 && steps.allSatisfy { $0["outcome"] as? String == "succeeded" }, "\(steps)")
         // The password never reached the journal or the log.
         let logs = try Self.run(["install", "logs", id], home, timeout: 30)
-        #expect(!logs.stdout.contains("Lab-Passw0rd!") && !show.stdout.contains("Lab-Passw0rd!"))
+        #expect(!logs.stdout.contains("Lab-Passw0rd!2026") && !show.stdout.contains("Lab-Passw0rd!2026"))
         // Nothing exposed any more, and the job's secrets are gone.
         let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")
         let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []

@@ -2,6 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
+extension VizorProcess {
+    /// Removes the process's XDG home (its lab library and database).
+    func remove() { try? FileManager.default.removeItem(at: home) }
+}
+
 private func json(_ text: String) -> Any? {
     try? JSONSerialization.jsonObject(with: Data(text.utf8))
 }
@@ -62,7 +67,9 @@ private let exitCases: [ExitCase] = [
 struct CLIConventionsTests {
     @Test(arguments: exitCases)
     func everyCommandGivesTheDocumentedExitCode(_ row: ExitCase) throws {
-        let result = try VizorProcess().run(row.arguments, timeout: 120)
+        let vizor = VizorProcess()
+        defer { vizor.remove() }
+        let result = try vizor.run(row.arguments, timeout: 120)
         #expect(result.status == row.status, "\(result.stdout)\(result.stderr)")
         if row.status == 3 {
             #expect(!result.stderr.contains("USAGE:"), "not found is no usage error: \(result.stderr)")
@@ -70,9 +77,22 @@ struct CLIConventionsTests {
         }
     }
 
+    @Test func aPasswordBelowThePolicyIsRefusedAndNothingIsJournaled() throws {
+        var vizor = VizorProcess()
+        defer { vizor.remove() }
+        vizor.extraEnvironment = ["VIZOR_ADMIN_PASSWORD": "Short-1a"]
+        let result = try vizor.run(install + ["--image", "Windows_Server_2022_x64_en-US.iso"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("install_defaults.password_policy: at least 14 characters"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Short-1a"), "the password is never echoed")
+        let list = try vizor.run(["install", "list", "--json"])
+        #expect((json(list.stdout) as? [Any])?.isEmpty == true, "\(list.stdout)")
+    }
+
     @Test func anUnreachableBackendIsFourForEveryCommandThatNeedsIt() throws {
         let port = closedLoopbackPort()
         let vizor = VizorProcess()
+        defer { vizor.remove() }
         try vizor.writeConfig("""
             sites:
               dc1:
@@ -93,6 +113,7 @@ struct CLIConventionsTests {
     /// dashboard shows, the lab's seven sample ISOs.
     @Test func catalogListWithNoConfigurationListsTheLabLibrary() throws {
         let vizor = VizorProcess()
+        defer { vizor.remove() }
         let result = try vizor.run(["catalog", "list", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let images = try #require(json(result.stdout) as? [[String: Any]])
@@ -105,12 +126,13 @@ struct CLIConventionsTests {
     /// --source scans it, and list lists it.
     @Test func catalogScanAndListUseTheConfiguredSiteMedia() throws {
         let vizor = VizorProcess()
+        defer { vizor.remove() }
         _ = try vizor.run(["catalog", "list", "--no-refresh"]) // writes the lab library under XDG data
         let library = vizor.home.appendingPathComponent("data/vizor/lab-media")
         let isos = try FileManager.default.contentsOfDirectory(atPath: library.path).filter { $0.hasSuffix(".iso") }
         #expect(isos.count == 7)
-        let media = vizor.home.appendingPathComponent("isos")
-        try FileManager.default.copyItem(at: library, to: media)
+        // The site's media source is that directory (the sample ISOs are sparse: never copy them).
+        let media = library
         try vizor.writeConfig("""
             sites:
               dc1:
@@ -139,6 +161,7 @@ struct CLIConventionsTests {
 
     @Test func installListJSONCarriesTheRequestAsAnObject() throws {
         let vizor = VizorProcess()
+        defer { vizor.remove() }
         var withPassword = vizor
         withPassword.extraEnvironment = ["VIZOR_ADMIN_PASSWORD": "Sup3r-Secret-Passw0rd!"]
         let started = try withPassword.run(install + ["--image", "Windows_Server_2022_x64_en-US.iso", "--json"])

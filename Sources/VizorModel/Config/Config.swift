@@ -158,13 +158,16 @@ public struct ExposureConfig: Sendable, Equatable {
     }
 }
 
-/// Defaults for new installs; the wizard starts from these.
+/// Defaults for new installs: what `vizor install start` and the wizard use
+/// when the operator names no locale, keyboard or time zone, and the rule
+/// the Administrator password must meet.
 public struct InstallDefaults: Sendable, Equatable {
     public var locale: String
-    public var keyboard: String
+    /// nil: the keyboard of the locale.
+    public var keyboard: String?
     public var timeZone: String
     public var passwordPolicy: PasswordPolicy
-    public init(locale: String = "en-US", keyboard: String = "en-US", timeZone: String = "UTC",
+    public init(locale: String = "en-US", keyboard: String? = nil, timeZone: String = "UTC",
                 passwordPolicy: PasswordPolicy = PasswordPolicy()) {
         self.locale = locale
         self.keyboard = keyboard
@@ -174,7 +177,7 @@ public struct InstallDefaults: Sendable, Equatable {
 }
 
 /// What generated and operator-chosen passwords must satisfy.
-public struct PasswordPolicy: Sendable, Equatable {
+public struct PasswordPolicy: Sendable, Hashable {
     public var minLength: Int
     /// How many of: lower case, upper case, digits, symbols.
     public var requireClasses: Int

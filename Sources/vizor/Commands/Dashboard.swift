@@ -36,6 +36,7 @@ enum Dashboard {
         let program = DashboardProgram(shell: shell, logCapacity: runtime.config?.ui.logLines ?? UIConfig().logLines,
                                        source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
+        program.installDefaults = runtime.config?.installDefaults ?? InstallDefaults()
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
         // Install jobs come from the journal: history across restarts, and
         // live progress of jobs any vizor process drives.

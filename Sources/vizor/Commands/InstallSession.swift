@@ -129,16 +129,15 @@ struct PasswordOptions: ParsableArguments {
     }
 }
 
-/// Finds a catalogued image by id, unique id prefix or file name: the catalog
-/// database first, else a scan of the site's media sources.
+/// Finds a catalogued image by id, unique id prefix or file name in the
+/// site's catalogue (brought up to date first, as `vizor catalog list` does),
+/// else among every present image of the catalogue database.
 @MainActor
 func findImage(_ wanted: String, site: Site, paths: XDGPaths) async throws -> MediaImage {
-    var images: [MediaImage] = []
-    let catalogURL = MediaCatalogStore.defaultURL(paths: paths)
-    if FileManager.default.fileExists(atPath: catalogURL.path),
-       let entries = try? await MediaCatalogStore(url: catalogURL).entries() {
-        images = entries.filter { !$0.missing }.map(\.image)
-    }
+    let store = try call { try MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths)) }
+    let catalog = SiteCatalog(store: store, sources: site.mediaSources)
+    _ = try await onMain { try await catalog.refresh() }
+    var images = try await onMain { try await catalog.images() }
     func match(_ list: [MediaImage]) -> [MediaImage] {
         if let exact = list.first(where: { $0.id == wanted || $0.path == wanted }) { return [exact] }
         let byName = list.filter { URL(fileURLWithPath: $0.path).lastPathComponent == wanted }
@@ -146,7 +145,7 @@ func findImage(_ wanted: String, site: Site, paths: XDGPaths) async throws -> Me
     }
     var found = match(images)
     if found.isEmpty {
-        images = (try? await DirectoryMediaScanner(sources: site.mediaSources).scan()) ?? []
+        images = try await onMain { try await store.entries().map(\.image) }
         found = match(images)
     }
     guard found.count == 1, let image = found.first else {

@@ -36,9 +36,11 @@ extension InstallCommand {
                 completion: .custom(imageCompletions)) var image: String
         @Option(name: .long, help: "Edition: WIM index or (part of) its name.") var edition: String
         @Option(name: .long, help: "VM name and hostname.") var hostname: String
-        @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH.") var locale = "en-US"
-        @Option(name: .long, help: "Keyboard: a locale or an input profile.") var keyboard: String?
-        @Option(name: .long, help: "Time zone: Windows id or IANA name.") var timeZone = "UTC"
+        @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH (default: install_defaults.locale, else en-US).")
+        var locale: String?
+        @Option(name: .long, help: "Keyboard: a locale or an input profile (default: install_defaults.keyboard).") var keyboard: String?
+        @Option(name: .long, help: "Time zone: Windows id or IANA name (default: install_defaults.time_zone, else UTC).")
+        var timeZone: String?
         @Option(name: .long, help: "Windows display language, e.g. fr-FR (default: the edition's own; others need a --language-pack).")
         var uiLanguage: String?
         @Option(name: .long, help: "Product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (journaled; see --product-key-file).") var productKey: String?
@@ -72,12 +74,18 @@ extension InstallCommand {
                 let found = try await findImage(options.image, site: site, paths: runtime.paths)
                 let chosen = try Self.edition(options.edition, in: found)
                 let packs = options.languagePack.isEmpty ? [] : try await Self.catalogLanguagePacks(site: site, paths: runtime.paths)
+                let defaults = runtime.config?.installDefaults ?? InstallDefaults()
                 let request = try Self.request(options, kind: options.backend, firmware: options.firmware, site: site.name,
-                                               image: found, edition: chosen, available: packs)
+                                               image: found, edition: chosen, available: packs, defaults: defaults)
                 let session = try InstallSession.start(runtime)
                 try await Self.checkLocation(request, session: session)
                 try await Self.checkHypervisor(request, session: session)
                 let secret = try options.password.read()
+                guard defaults.passwordPolicy.accepts(secret) else {
+                    let policy = defaults.passwordPolicy
+                    throw CLIError(.usage, "the Administrator password does not meet install_defaults.password_policy: at least "
+                                   + "\(policy.minLength) characters of \(policy.requireClasses) of the classes lower case, upper case, digits, symbols")
+                }
                 let jobID = InstallOrchestrator.newJobID()
                 try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
                 let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
@@ -122,7 +130,8 @@ extension InstallCommand {
         /// The request for these flags, through the mapping the wizard and
         /// batch plans share (`InstallChoices`).
         static func request(_ options: Start, kind: HypervisorKind, firmware: Firmware, site: String, image: MediaImage,
-                            edition: Edition, available: [RequestedLanguagePack]) throws -> InstallRequest {
+                            edition: Edition, available: [RequestedLanguagePack],
+                            defaults: InstallDefaults = InstallDefaults()) throws -> InstallRequest {
             var choices = InstallChoices(site: site, hypervisor: kind, edition: .init(edition, of: image), machineName: options.hostname)
             choices.location = (kind == .cloudstack ? options.zone : options.pool) ?? ""
             choices.network = options.network
@@ -135,9 +144,9 @@ extension InstallCommand {
             choices.osTemplate = options.osTemplate
             choices.bootISO = options.bootIso
             choices.guestToolsISO = options.toolsIso == "none" ? nil : options.toolsIso
-            choices.locale = options.locale
-            choices.keyboard = options.keyboard
-            choices.timeZone = options.timeZone
+            choices.locale = options.locale ?? defaults.locale
+            choices.keyboard = options.keyboard ?? (options.locale == nil ? defaults.keyboard : nil)
+            choices.timeZone = options.timeZone ?? defaults.timeZone
             choices.uiLanguage = options.uiLanguage
             choices.productKey = try productKey(options)
             choices.languagePacks = options.languagePack
@@ -170,19 +179,12 @@ extension InstallCommand {
             return key.uppercased()
         }
 
-        /// The language packs on catalogued language-pack media (the catalog,
-        /// else a scan of the site's media sources).
+        /// The language packs on the language-pack media of the site's
+        /// catalogue (brought up to date by `findImage` just before).
         static func catalogLanguagePacks(site: Site, paths: XDGPaths) async throws -> [RequestedLanguagePack] {
-            let catalogURL = MediaCatalogStore.defaultURL(paths: paths)
-            var packs: [RequestedLanguagePack] = []
-            if FileManager.default.fileExists(atPath: catalogURL.path),
-               let entries = try? await MediaCatalogStore(url: catalogURL).entries() {
-                packs = InstallChoices.languagePacks(in: entries.filter { !$0.missing }.map(\.image))
-            }
-            if packs.isEmpty {
-                packs = InstallChoices.languagePacks(in: (try? await DirectoryMediaScanner(sources: site.mediaSources).scan()) ?? [])
-            }
-            return packs
+            let store = try call { try MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths)) }
+            let images = try await call { try await SiteCatalog(store: store, sources: site.mediaSources).images() }
+            return InstallChoices.languagePacks(in: images)
         }
 
         static func edition(_ wanted: String, in image: MediaImage) throws -> Edition {
