@@ -29,8 +29,14 @@ let package = Package(
     ],
     targets: [
         // MARK: C shims
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
-        .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
+        // pkgConfig and providers: a missing library is named with the Debian
+        // package that brings it (scripts/run and scripts/test install them).
+        .systemLibrary(
+            name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(
+            name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]),
 
         // MARK: Backends (each product its own module so they build and test apart)
         .target(
