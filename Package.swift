@@ -31,6 +31,9 @@ let package = Package(
         // MARK: C shims
         // pkgConfig and providers: a missing library is named with the Debian
         // package that brings it (scripts/run and scripts/test install them).
+        // Debian's ncursesw.pc adds -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600,
+        // which SwiftPM drops with a "prohibited flag(s)" warning; the shim
+        // defines the macros it needs itself.
         .systemLibrary(
             name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]),
