@@ -29,8 +29,17 @@ let package = Package(
     ],
     targets: [
         // MARK: C shims
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
-        .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
+        // pkgConfig and providers: a missing library is named with the Debian
+        // package that brings it (scripts/run and scripts/test install them).
+        // Debian's ncursesw.pc adds -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600,
+        // which SwiftPM drops with a "prohibited flag(s)" warning; the shim
+        // defines the macros it needs itself.
+        .systemLibrary(
+            name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(
+            name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]),
 
         // MARK: Backends (each product its own module so they build and test apart)
         .target(
