@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // MARK: Build stamp: VERSION and the git commit, for `vizor --version`
+        .plugin(name: "BuildInfo", capability: .buildTool()),
+
         // MARK: C shims
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
@@ -159,7 +162,8 @@ let package = Package(
                 "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["BuildInfo"]),
         .executableTarget(
             name: "VizorBench",
             dependencies: [

@@ -12,6 +12,7 @@ struct Vizor: AsyncParsableCommand {
             file it starts the lab: CloudStack, XenServer and Razor servers on
             loopback and a sample media library.
             """,
+        version: "\(BuildInfo.version) (commit \(BuildInfo.commit))",
         subcommands: [
             LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
             CompletionsCommand.self, CatalogCommand.self, MediaCommand.self, InstallCommand.self, BuildCommand.self,
