@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // MARK: Build stamp: VERSION and the git commit, for `vizor --version`
+        .plugin(name: "BuildInfo", capability: .buildTool()),
+
         // MARK: C shims
         // pkgConfig and providers: a missing library is named with the Debian
         // package that brings it (scripts/run and scripts/test install them).
@@ -169,7 +172,8 @@ let package = Package(
                 "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["BuildInfo"]),
         .executableTarget(
             name: "VizorBench",
             dependencies: [
