@@ -26,17 +26,31 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // MARK: C shims
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
+        .target(name: "CChildProcess", path: "Sources/CChildProcess"),
 
         // MARK: Backends (each product its own module so they build and test apart)
         .target(
             name: "BackendKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Sources/Backends/Kit", swiftSettings: strict),
+        // Child processes (smbcontrol, fusermount3, secret commands) with a
+        // deadline, bounded output and no blocked thread; apart from
+        // BackendKit, whose files the fuzz scripts compile on their own.
+        .target(
+            name: "VizorChildProcess",
+            dependencies: [
+                "CChildProcess",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/Backends/ChildProcess", swiftSettings: strict),
         .target(
             name: "VizorMedia",
             dependencies: ["BackendKit"],
@@ -171,6 +185,7 @@ let package = Package(
             path: "Benchmarks/VizorBench", swiftSettings: strict),
 
         // MARK: Tests, one target per module plus end to end
+        .testTarget(name: "ChildProcessTests", dependencies: ["VizorChildProcess"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore", "VizorLab"], swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
