@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "VizorExposure",
             dependencies: [
-                "BackendKit", "VizorMedia", "CFuse",
+                "BackendKit", "VizorMedia", "VizorChildProcess", "CFuse",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
