@@ -157,7 +157,7 @@ let package = Package(
             name: "VizorModel",
             dependencies: [
                 "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer", "VizorCloudStack",
-                "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab", "VizorChildProcess",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

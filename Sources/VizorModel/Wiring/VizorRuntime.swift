@@ -37,7 +37,7 @@ public final class VizorRuntime {
         let connected: ConnectedSites
         var lab: LabSuite?
         if let config {
-            connected = try SiteWiring.connect(config, resolver: resolver)
+            connected = try await SiteWiring.connect(config, resolver: resolver)
         } else {
             let suite = try await LabSuite.start(simulation: labSimulation(ProcessInfo.processInfo.environment))
             lab = suite
