@@ -53,7 +53,7 @@ let package = Package(
             path: "Sources/Backends/ChildProcess", swiftSettings: strict),
         .target(
             name: "VizorMedia",
-            dependencies: ["BackendKit"],
+            dependencies: ["BackendKit", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Backends/Media", swiftSettings: strict),
         .target(
             name: "VizorStore",
