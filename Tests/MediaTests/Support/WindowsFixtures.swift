@@ -96,7 +96,7 @@ enum WimInfoOracle {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy 'UTC'"
+        formatter.dateFormat = "EEE MMM dd HH:mm:ss yyyy 'UTC'"
         return formatter.string(from: date)
     }
 
