@@ -252,6 +252,39 @@ struct CLITests {
         let completion = try vizor.run(["completions", "bash"])
         #expect(completion.status == 0 && completion.stdout.contains("_vizor"))
     }
+
+    @Test("lab serve and media serve end with status 0 on SIGINT and on SIGTERM",
+          arguments: [["lab", "serve"], ["media", "serve", "--bind", "127.0.0.1:0"]], [SIGINT, SIGTERM])
+    func foregroundServersStopCleanlyOnASignal(_ command: [String], _ signal: Int32) throws {
+        let vizor = VizorProcess()
+        let process = Process()
+        process.executableURL = VizorProcess.binary
+        process.arguments = command
+        process.environment = vizor.environment
+        let out = vizor.home.appendingPathComponent("serve.out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // The first stdout line announces the servers: the signal comes right after it.
+        var announcement = ""
+        let ready = Date().addingTimeInterval(60)
+        while process.isRunning, !announcement.contains("\n"), Date() < ready {
+            usleep(20_000)
+            announcement = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        }
+        let line = try #require(announcement.split(separator: "\n").first.map(String.init), "no announcement")
+        #expect(json(line) is [String: Any], "\(line)")
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        #expect(!process.isRunning, "\(command.joined(separator: " ")) still runs 15 s after signal \(signal)")
+        guard !process.isRunning else { return }
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                "ended by \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
+    }
 }
 
 /// Collects `ps` output while a child runs.

@@ -188,49 +188,76 @@ struct SecretTests {
         return path
     }
 
-    @Test func anEnvironmentVariableResolvesAndAMissingOneIsNamed() throws {
+    @Test func anEnvironmentVariableResolvesAndAMissingOneIsNamed() async throws {
         let resolver = SecretResolver(environment: ["CS_SECRET": "s3cr3t-value"])
-        #expect(try resolver.resolve(.env("CS_SECRET")).reveal() == "s3cr3t-value")
-        #expect(throws: SecretError("environment variable NOPE is not set")) { try resolver.resolve(.env("NOPE")) }
+        #expect(try await resolver.resolve(.env("CS_SECRET")).reveal() == "s3cr3t-value")
+        await #expect(throws: SecretError("environment variable NOPE is not set")) { try await resolver.resolve(.env("NOPE")) }
     }
 
-    @Test func aFileReadableByOthersIsRefusedWithTheReason() throws {
+    @Test func aFileReadableByOthersIsRefusedWithTheReason() async throws {
         let resolver = SecretResolver(environment: [:])
         let open = write("s3cr3t-value\n", mode: 0o644)
         do {
-            _ = try resolver.resolve(.file(open))
+            _ = try await resolver.resolve(.file(open))
             Issue.record("a 0644 secret file must be refused")
         } catch {
             #expect(error.message == "secret file \(open) has mode 0644; it must be 0600 (readable by its owner only) — run: chmod 600 \(open)")
         }
         let closed = write("s3cr3t-value\n", mode: 0o600)
-        #expect(try resolver.resolve(.file(closed)).reveal() == "s3cr3t-value")
-        #expect(throws: SecretError.self) { try resolver.resolve(.file(directory.appendingPathComponent("none").path)) }
+        #expect(try await resolver.resolve(.file(closed)).reveal() == "s3cr3t-value")
+        await #expect(throws: SecretError.self) { try await resolver.resolve(.file(directory.appendingPathComponent("none").path)) }
     }
 
-    @Test func aCommandsOutputIsTheSecretAndItsFailureIsReported() throws {
+    @Test func aCommandsOutputIsTheSecretAndItsFailureIsReported() async throws {
         let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin", "PART": "value"])
-        #expect(try resolver.resolve(.command("printf 'cmd-%s\\n' \"$PART\"")).reveal() == "cmd-value")
+        #expect(try await resolver.resolve(.command("printf 'cmd-%s\\n' \"$PART\"")).reveal() == "cmd-value")
         do {
-            _ = try resolver.resolve(.command("echo denied >&2; exit 3"))
+            _ = try await resolver.resolve(.command("echo denied >&2; exit 3"))
             Issue.record("a failing command must be refused")
         } catch {
             #expect(error.message == "secret command `echo denied >&2; exit 3` exited with status 3: denied")
         }
-        #expect(throws: SecretError.self) { try resolver.resolve(.command("true")) }
+        await #expect(throws: SecretError("secret command `true` printed nothing")) { try await resolver.resolve(.command("true")) }
     }
 
-    @Test func secretsPrintRedactedAndAreBlankedFromLogLines() throws {
+    @Test func aHangingSecretCommandIsStoppedAtItsTimeoutAndNamed() async throws {
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 1)
+        let started = ContinuousClock.now
+        await #expect(throws: SecretError("secret command `echo asking the vault >&2; sleep 60` did not finish within 1 s "
+                                          + "and was stopped: asking the vault")) {
+            try await resolver.resolve(.command("echo asking the vault >&2; sleep 60"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(6))
+    }
+
+    @Test func aSecretCommandsOutputNeverAppearsInItsErrors() async throws {
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"])
+        do {
+            _ = try await resolver.resolve(.command("echo s3cr3t-on-stdout; echo vault sealed >&2; exit 2"))
+            Issue.record("a failing command must be refused")
+        } catch {
+            #expect(error.message == "secret command `echo s3cr3t-on-stdout; echo vault sealed >&2; exit 2` exited with status 2: vault sealed")
+        }
+        // Far more than any secret, on both streams at once: refused, not hung.
+        do {
+            _ = try await resolver.resolve(.command("head -c 2000000 /dev/zero >&2 & head -c 2000000 /dev/zero; wait"))
+            Issue.record("a command printing megabytes must be refused")
+        } catch {
+            #expect(error.message.hasSuffix("printed more than 65536 bytes; it must print the secret alone"))
+        }
+    }
+
+    @Test func secretsPrintRedactedAndAreBlankedFromLogLines() async throws {
         let redactor = Redactor()
         let resolver = SecretResolver(environment: ["K": "very-secret-key"], redactor: redactor)
-        let secret = try resolver.resolve(.env("K"))
+        let secret = try await resolver.resolve(.env("K"))
         #expect("\(secret)" == "<redacted>")
         #expect(redactor.redact("signature for very-secret-key failed") == "signature for <redacted> failed")
     }
 
-    @Test func checkSecretsReportsEachUnresolvableReferenceWithItsLine() throws {
+    @Test func checkSecretsReportsEachUnresolvableReferenceWithItsLine() async throws {
         let config = try ConfigLoader.parse(valid, file: "/etc/vizor.yaml")
-        let found = ConfigLoader.checkSecrets(config, text: valid, resolver: SecretResolver(environment: ["CS_KEY": "k-123"]))
+        let found = await ConfigLoader.checkSecrets(config, text: valid, resolver: SecretResolver(environment: ["CS_KEY": "k-123"]))
         #expect(found.map(\.description) == [
             "/etc/vizor.yaml:7: sites.dc1.cloudstack.secret_key: environment variable CS_SECRET is not set",
         ])
@@ -254,7 +281,7 @@ struct SecretTests {
 @Suite("configuration reaches the clients")
 struct ConfigWiringTests {
     @Test(arguments: [true, false])
-    func cloudStackVerifyTLSReachesTheClient(_ verify: Bool) throws {
+    func cloudStackVerifyTLSReachesTheClient(_ verify: Bool) async throws {
         let text = """
             sites:
               dc1:
@@ -266,7 +293,7 @@ struct ConfigWiringTests {
             """
         let config = try ConfigLoader.parse(text, file: "v.yaml")
         setenv("VIZOR_TEST_CS_KEY", "not-a-real-key", 1)
-        let connected = try SiteWiring.connect(config, resolver: SecretResolver(redactor: Redactor()))
+        let connected = try await SiteWiring.connect(config, resolver: SecretResolver(redactor: Redactor()))
         guard case .polling(let hypervisor, _) = try #require(connected.backends[BackendID(site: "dc1", kind: .cloudstack)]) else {
             Issue.record("CloudStack is polled")
             return

@@ -31,18 +31,18 @@ public enum SiteWiring {
     /// Clients for every configured site. Secrets are resolved here and
     /// handed to the clients in memory only.
     public static func connect(_ config: VizorConfig, resolver: SecretResolver,
-                               catalog: MediaCatalogStore? = nil) throws(ConfigErrors) -> ConnectedSites {
+                               catalog: MediaCatalogStore? = nil) async throws(ConfigErrors) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: config.defaultSite ?? config.sites.first?.name)
         var issues: [ConfigIssue] = []
-        func secret(_ reference: SecretRef, _ key: String) -> Secret? {
-            do { return try resolver.resolve(reference) } catch {
+        func secret(_ reference: SecretRef, _ key: String) async -> Secret? {
+            do { return try await resolver.resolve(reference) } catch {
                 issues.append(ConfigIssue(file: config.file, line: nil, key: key, message: error.message))
                 return nil
             }
         }
         for site in config.sites {
             let prefix = "sites.\(site.name)"
-            if let xen = site.xenserver, let password = secret(xen.password, "\(prefix).xenserver.password") {
+            if let xen = site.xenserver, let password = await secret(xen.password, "\(prefix).xenserver.password") {
                 do {
                     let hypervisor = try XenServerHypervisor(configuration: XenServerConfiguration(
                         url: xen.url, username: xen.username, password: password.reveal(), verifyTLS: xen.verifyTLS,
@@ -54,14 +54,15 @@ public enum SiteWiring {
                 }
             }
             if let cs = site.cloudstack, let endpoint = URL(string: cs.url),
-               let apiKey = secret(cs.apiKey, "\(prefix).cloudstack.api_key"),
-               let secretKey = secret(cs.secretKey, "\(prefix).cloudstack.secret_key") {
+               let apiKey = await secret(cs.apiKey, "\(prefix).cloudstack.api_key"),
+               let secretKey = await secret(cs.secretKey, "\(prefix).cloudstack.secret_key") {
                 connected.backends[BackendID(site: site.name, kind: .cloudstack)] =
                     cloudstack(endpoint: endpoint, apiKey: apiKey.reveal(), secretKey: secretKey.reveal(),
                                interval: cs.pollInterval, verifyTLS: cs.verifyTLS)
             }
             if let razor = site.razor, let url = URL(string: razor.url) {
-                let password = razor.password.flatMap { secret($0, "\(prefix).razor.password") }
+                var password: Secret?
+                if let reference = razor.password { password = await secret(reference, "\(prefix).razor.password") }
                 let wired = self.razor(url: url, username: razor.username, password: password?.reveal(),
                                        interval: razor.pollInterval)
                 connected.backends[BackendID(site: site.name, kind: .razor)] = wired.handle

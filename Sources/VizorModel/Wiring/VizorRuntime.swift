@@ -40,7 +40,7 @@ public final class VizorRuntime {
         // a usable database it falls back to reading the sources directly.
         let catalog = try? MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths))
         if let config {
-            connected = try SiteWiring.connect(config, resolver: resolver, catalog: catalog)
+            connected = try await SiteWiring.connect(config, resolver: resolver, catalog: catalog)
         } else {
             let suite = try await LabSuite.start(simulation: labSimulation(ProcessInfo.processInfo.environment))
             lab = suite

@@ -58,7 +58,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 if let config = try ConfigLoader.load(file) {
                     siteCount = config.sites.count
                     let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-                    issues = ConfigLoader.checkSecrets(config, text: text,
+                    issues = await ConfigLoader.checkSecrets(config, text: text,
                                                        resolver: SecretResolver(redactor: CLIEnvironment.redactor))
                 }
             } catch {

@@ -57,9 +57,10 @@ struct LabCommand: AsyncParsableCommand {
         }
 
         mutating func run() async throws {
+            let signals = await TerminationSignals.trap()
             let suite = try await LabSuite.start(host: host, simulation: simulationOptions())
             FileHandle.standardOutput.write(Data((suite.announcementLine() + "\n").utf8))
-            await waitForTerminationSignal()
+            await signals.wait()
             await suite.stop()
         }
     }
@@ -68,41 +69,3 @@ struct LabCommand: AsyncParsableCommand {
 typealias FailMode = LabGuestStepFailure.Mode
 extension LabGuestStepFailure.Mode: ExpressibleByArgument {}
 extension LabGuestWinPEDialect: ExpressibleByArgument {}
-
-/// Suspends until SIGINT or SIGTERM arrives.
-func waitForTerminationSignal() async {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    await SignalWaiter().wait(for: [SIGINT, SIGTERM])
-}
-
-/// Turns the first of several POSIX signals into the end of an async wait.
-private final class SignalWaiter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    func wait(for signals: [Int32]) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            self.continuation = continuation
-            sources = signals.map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { [self] in resume() }
-                source.resume()
-                return source
-            }
-            lock.unlock()
-        }
-    }
-
-    private func resume() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        for source in sources { source.cancel() }
-        sources = []
-        lock.unlock()
-        pending?.resume()
-    }
-}

@@ -85,6 +85,7 @@ struct MediaCommand: AsyncParsableCommand {
                 served.append(["id": id, "iso": path])
             }
             await manager.synchroniseServedImages()
+            let signals = await TerminationSignals.trap()
             let server = try await MediaHTTPServer.start(host: host, port: port, images: manager.images) { record in
                 logLine(record.line)
             }
@@ -92,10 +93,11 @@ struct MediaCommand: AsyncParsableCommand {
             let announcement: [String: Any] = ["baseURL": server.baseURL, "images": served]
             let data = try JSONSerialization.data(withJSONObject: announcement, options: [.sortedKeys, .withoutEscapingSlashes])
             FileHandle.standardOutput.write(data + Data("\n".utf8))
-            let stop = TerminationFlag()
-            while !stop.isSet {
-                try? await Task.sleep(for: .milliseconds(500))
-                await manager.synchroniseServedImages()
+            await signals.run {
+                // What `media expose` adds from another shell is served within half a second.
+                while (try? await Task.sleep(for: .milliseconds(500))) != nil {
+                    await manager.synchroniseServedImages()
+                }
             }
             await server.stop()
             try? await manager.releaseAll(job: job)
@@ -133,13 +135,16 @@ struct MediaCommand: AsyncParsableCommand {
             }
             let manager = ExposureManager(configuration: locations.configuration())
             for line in await manager.recoverAtStartup() { logLine("recovery: \(line)") }
+            let signals: TerminationSignals? = smb ? await TerminationSignals.trap() : nil
             let record = try await manager.expose(imageID: id, isoPath: path, job: job, smb: smb)
             try printJSONLine(record)
-            guard smb else { return }
-            let stop = TerminationFlag()
-            while !stop.isSet {
-                try? await Task.sleep(for: .milliseconds(500))
-                if !(await manager.list().contains { $0.imageID == id }) { break }
+            guard let signals else { return }
+            let id = self.id
+            // Until a signal, or `vizor media unexpose` ends the exposure from another shell.
+            await signals.run {
+                while (try? await Task.sleep(for: .milliseconds(500))) != nil {
+                    if !(await manager.list().contains { $0.imageID == id }) { return }
+                }
             }
             await manager.shutdown()
         }
@@ -222,24 +227,4 @@ private func parseBind(_ text: String) throws -> (String, Int) {
 
 private func logLine(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Set once SIGINT or SIGTERM arrives; polled by foreground loops.
-private final class TerminationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.raise() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func raise() { lock.lock(); set = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
 }
