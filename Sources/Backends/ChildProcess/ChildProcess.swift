@@ -180,14 +180,9 @@ public struct ChildProcess: Sendable {
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 
+    /// Subprocess's own words ("Executable \"/usr/bin/x\" is not found or cannot be executed.").
     private static func describe(_ error: any Error) -> String {
-        if let subprocess = error as? SubprocessError {
-            if let underlying = subprocess.underlyingError {
-                return "\(subprocess.code): \(String(cString: strerror(underlying.rawValue)))"
-            }
-            return "\(subprocess.code)"
-        }
-        return String(describing: error)
+        String(describing: error)
     }
 }
 
