@@ -90,13 +90,14 @@ enum WimInfoOracle {
         }
     }
 
-    /// wimlib prints times like `Sun Nov 29 01:22:41 2026 UTC`.
+    /// wimlib prints times like `Sun Nov 29 01:22:41 2026 UTC`, the day with
+    /// two digits (`Mon Dec 07`: strftime's %d).
     static func time(_ date: Date?) -> String? {
         guard let date else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy 'UTC'"
+        formatter.dateFormat = "EEE MMM dd HH:mm:ss yyyy 'UTC'"
         return formatter.string(from: date)
     }
 
