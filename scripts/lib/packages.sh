@@ -20,11 +20,11 @@ VIZOR_BUILD_PACKAGES=(
 # (genisoimage, wimtools, udftools, p7zip-full), FUSE and Samba for the
 # exposure tests, tmux for the end-to-end tests, nginx and wrk for the
 # benchmarks' references, openssl for test certificates, procps (pkill),
-# python3 with venv for the Python clients, debootstrap and man-db for the
-# package tests.
+# xxd (a secret command in the CLI tests), python3 with venv for the Python
+# clients, debootstrap and man-db for the package tests.
 VIZOR_TEST_PACKAGES=(
   tmux genisoimage wimtools udftools p7zip-full
-  fuse3 samba smbclient nginx wrk curl openssl procps
+  fuse3 samba smbclient nginx wrk curl openssl procps xxd
   python3 python3-venv debootstrap man-db
 )
 
