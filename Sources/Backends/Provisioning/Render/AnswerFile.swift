@@ -29,7 +29,7 @@ public enum AnswerFileRenderer {
                     .leaf("InstallToAvailablePartition", "false"),
                     .leaf("WillShowUI", "OnError"),
                 ])]),
-                userData(spec),
+                userData(install),
             ]),
         ])
         let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: spec.hostname))
@@ -145,11 +145,24 @@ public enum AnswerFileRenderer {
         ])
     }
 
-    static func userData(_ spec: InstallSpec) -> XMLTree {
+    /// `UserData`, with the product key. The operator's key is written as given,
+    /// and Setup shows its page only if the key is refused. Without one, a client
+    /// edition gets its KMS client setup key (`KMSClientKeys`), or an empty `Key`
+    /// where Microsoft publishes none (Home, evaluation media, which refuse keys),
+    /// and `WillShowUI` `Never`: retail and volume client media otherwise stop at
+    /// the key page inside WinPE, where nobody answers. This is the choice
+    /// packer-windows' answer files make; the unattend reference documents `Key`
+    /// and `WillShowUI` but not how each medium treats a missing key. Server
+    /// media install without a key, as before.
+    static func userData(_ install: ValidatedInstall) -> XMLTree {
+        let spec = install.spec
         var children: [XMLTree] = [.leaf("AcceptEula", "true"), .leaf("FullName", spec.owner),
                                    .leaf("Organization", spec.organization)]
         if let key = spec.productKey {
             children.append(XMLTree("ProductKey", [], [.leaf("Key", key.uppercased()), .leaf("WillShowUI", "OnError")]))
+        } else if install.edition.isClient {
+            let generic = KMSClientKeys.key(editionID: install.edition.editionID, build: install.edition.build) ?? ""
+            children.append(XMLTree("ProductKey", [], [.leaf("Key", generic), .leaf("WillShowUI", "Never")]))
         }
         return XMLTree("UserData", [], children)
     }
