@@ -140,6 +140,27 @@ import Testing
         #expect(server.elements == 0, "Server media install without a key, as before")
     }
 
+    /// Finding 3: `sysprep /generalize` disables the built-in Administrator, and
+    /// HideLocalAccountScreen applies only to Server editions, so OOBE on a clone of
+    /// a client template would stop at "create an account". The client sysprep.xml
+    /// logs the Administrator on once (AutoLogon as Administrator enables the account).
+    @Test func clonesOfAClientTemplateLogOnWithoutTheAccountPage() throws {
+        let spec = InstallSpec(jobID: "client", image: Fixtures.windows10x64, editionIndex: 3, firmware: .uefi,
+                               hostname: "W10-TPL", administratorPassword: Fixtures.adminPassword)
+        let client = try ParsedXML(AnswerFileRenderer.sysprep(try spec.validate()))
+        let shell = ParsedXML.component("oobeSystem", "Microsoft-Windows-Shell-Setup")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Username")) == "Administrator")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Enabled")) == "true")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/LogonCount")) == "1")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Password/Value"))
+                == WindowsPassword.encode(Fixtures.adminPassword, for: .password))
+        #expect(try client.text(ParsedXML.path(shell, "OOBE/HideLocalAccountScreen")) == nil, "a Server-only setting")
+
+        let server = try ParsedXML(AnswerFileRenderer.sysprep(try Fixtures.cases[0].spec.validate()))
+        #expect(try server.text(ParsedXML.path(shell, "OOBE/HideLocalAccountScreen")) == "true")
+        #expect(try server.text(ParsedXML.path(shell, "AutoLogon/Username")) == nil)
+    }
+
     @Test func windowsBeforeEightGetsNoOOBEScreensItDoesNotKnow() throws {
         let windows7 = ImageFacts(imageID: "win7", editions: [EditionFacts(
             index: 1, name: "Windows 7 ENTERPRISE", editionID: "Enterprise", architecture: .amd64, build: 7601,

@@ -50,8 +50,25 @@ public enum AnswerFileRenderer {
 
     /// `sysprep.xml`: used with `sysprep /generalize /oobe /shutdown`, so that
     /// every VM made from the template gets a fresh name and skips OOBE.
+    ///
+    /// `/generalize` disables the built-in Administrator, and OOBE on a client
+    /// edition then asks for an account: HideLocalAccountScreen applies to
+    /// Server editions only (Microsoft-Windows-Shell-Setup | OOBE reference).
+    /// A client's file therefore logs the Administrator on once: AutoLogon with
+    /// the user name `Administrator` enables the built-in account (AutoLogon |
+    /// Username reference), so OOBE has its account and ends unattended. The
+    /// clones' Administrator has the spec's password, as on Server.
     public static func sysprep(_ install: ValidatedInstall) -> String {
         let spec = install.spec
+        var shell: [XMLTree] = []
+        if install.edition.isClient { shell.append(autoLogon(spec, count: 1)) }
+        shell += [
+            oobeSettings(install),
+            XMLTree("UserAccounts", [], [administratorPassword(spec)]),
+            .leaf("RegisteredOrganization", spec.organization),
+            .leaf("RegisteredOwner", spec.owner),
+            .leaf("TimeZone", install.windowsTimeZone),
+        ]
         let generalize = XMLTree("settings", [("pass", "generalize")], [
             component("Microsoft-Windows-PnpSysprep", install, [
                 .leaf("PersistAllDeviceInstalls", "true"),
@@ -60,13 +77,7 @@ public enum AnswerFileRenderer {
         let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
         let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
             internationalCore(install),
-            component("Microsoft-Windows-Shell-Setup", install, [
-                oobeSettings(install),
-                XMLTree("UserAccounts", [], [administratorPassword(spec)]),
-                .leaf("RegisteredOrganization", spec.organization),
-                .leaf("RegisteredOwner", spec.owner),
-                .leaf("TimeZone", install.windowsTimeZone),
-            ]),
+            component("Microsoft-Windows-Shell-Setup", install, shell),
         ])
         return XMLTree("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
     }
@@ -190,11 +201,14 @@ public enum AnswerFileRenderer {
         return XMLTree("UserAccounts", [], children)
     }
 
-    static func autoLogon(_ spec: InstallSpec) -> XMLTree {
+    /// Auto-logon of the built-in Administrator: many times while the
+    /// post-install sequence restarts (the seal step turns it off), once for the
+    /// clones of a client template.
+    static func autoLogon(_ spec: InstallSpec, count: Int = 999) -> XMLTree {
         XMLTree("AutoLogon", [], [
             hidden("Password", spec.administratorPassword, .password),
             .leaf("Enabled", "true"),
-            .leaf("LogonCount", "999"),
+            .leaf("LogonCount", String(count)),
             .leaf("Username", "Administrator"),
         ])
     }
@@ -202,7 +216,8 @@ public enum AnswerFileRenderer {
     static func oobeSettings(_ install: ValidatedInstall) -> XMLTree {
         var children: [XMLTree] = [.leaf("HideEULAPage", "true")]
         if install.edition.build >= 9200 {
-            children.append(.leaf("HideLocalAccountScreen", "true"))
+            // The Administrator password page; a Server-only setting.
+            if !install.edition.isClient { children.append(.leaf("HideLocalAccountScreen", "true")) }
             children.append(.leaf("HideOEMRegistrationScreen", "true"))
             children.append(.leaf("HideOnlineAccountScreens", "true"))
         }
