@@ -161,6 +161,18 @@ import Testing
         #expect(try server.text(ParsedXML.path(shell, "AutoLogon/Username")) == nil)
     }
 
+    /// Finding 6: by the time sysprep runs, the language pack the spec asked for is
+    /// installed, so the clones keep its display language instead of the image's.
+    @Test func clonesKeepTheDisplayLanguageOfTheInstalledPack() throws {
+        let goldenCase = try #require(Fixtures.cases.first { $0.name == "uefi-x64-langpacks-custom" })
+        #expect(goldenCase.spec.uiLanguage == "fr-FR" && goldenCase.spec.image.editions[1].defaultLanguage == "en-US")
+        let sysprep = try ParsedXML(try Fixtures.bundle(goldenCase).artefacts["sysprep.xml"]!.text)
+        #expect(try sysprep.value("oobeSystem", "Microsoft-Windows-International-Core", "UILanguage") == "fr-FR")
+        // Setup itself still starts in a language the image has.
+        let answer = try ParsedXML(try Fixtures.bundle(goldenCase).artefacts["autounattend.xml"]!.text)
+        #expect(try answer.value("windowsPE", "Microsoft-Windows-International-Core-WinPE", "UILanguage") == "en-US")
+    }
+
     @Test func windowsBeforeEightGetsNoOOBEScreensItDoesNotKnow() throws {
         let windows7 = ImageFacts(imageID: "win7", editions: [EditionFacts(
             index: 1, name: "Windows 7 ENTERPRISE", editionID: "Enterprise", architecture: .amd64, build: 7601,

@@ -76,7 +76,7 @@ public enum AnswerFileRenderer {
         ])
         let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
         let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
-            internationalCore(install),
+            internationalCore(install, packsInstalled: true),
             component("Microsoft-Windows-Shell-Setup", install, shell),
         ])
         return XMLTree("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
@@ -92,13 +92,17 @@ public enum AnswerFileRenderer {
         ], children)
     }
 
-    static func internationalCore(_ install: ValidatedInstall) -> XMLTree {
+    /// International-Core for oobeSystem. During the install, a language that
+    /// comes from a pack is switched to by the regional-settings step once the
+    /// pack is installed, so the image's language stays until then. When
+    /// sysprep runs, the seal step comes after the language packs, so the
+    /// clones get the language the spec asked for; with the image's default
+    /// written there, they would start in it.
+    static func internationalCore(_ install: ValidatedInstall, packsInstalled: Bool = false) -> XMLTree {
         component("Microsoft-Windows-International-Core", install, [
             .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
             .leaf("SystemLocale", install.spec.systemLocale),
-            // A language from a pack is switched to by the regional-settings step,
-            // once the pack is installed; until then the image's language stays.
-            .leaf("UILanguage", install.setupUILanguage),
+            .leaf("UILanguage", packsInstalled ? install.spec.uiLanguage : install.setupUILanguage),
             .leaf("UserLocale", install.spec.userLocale),
         ])
     }
