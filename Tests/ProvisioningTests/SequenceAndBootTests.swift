@@ -106,6 +106,23 @@ import VizorProvisioning
         #expect(lines.contains("boot || goto failed"))
     }
 
+    /// Finding 2: 32-bit UEFI iPXE cannot run the x86_64 EFI image of `wimboot`;
+    /// wimboot ships `wimboot.i386` (BIOS and 32-bit UEFI) and `wimboot.arm64` for
+    /// that. BIOS runs either; the x86_64 build's BIOS entry is i386 code.
+    @Test(arguments: [(Firmware.uefi, WindowsArchitecture.x86, "wimboot.i386"), (.uefi, .amd64, "wimboot"),
+                      (.uefi, .arm64, "wimboot.arm64"), (.bios, .x86, "wimboot"), (.bios, .amd64, "wimboot")])
+    func theBootScriptLoadsTheWimbootBuildTheFirmwareCanRun(_ firmware: Firmware, _ arch: WindowsArchitecture,
+                                                           _ binary: String) throws {
+        let image = ImageFacts(imageID: "img-\(arch.rawValue)", editions: [EditionFacts(
+            index: 1, name: "Windows 10 Pro", editionID: "Professional", architecture: arch, build: 19041,
+            languages: ["en-US"], installationType: "Client")])
+        let spec = InstallSpec(jobID: "wimboot", image: image, editionIndex: 1, firmware: firmware, hostname: "WB",
+                               administratorPassword: "x")
+        let script = BootScriptRenderer.render(try spec.validate(), context: Fixtures.context())
+        let kernels = script.split(separator: "\n").filter { $0.hasPrefix("kernel ") }
+        #expect(kernels == ["kernel http://192.0.2.10:8160/static/\(binary) || goto failed"])
+    }
+
     @Test func winPEStartupFindsItsNodeMapsTheShareAndReports() throws {
         let goldenCase = Fixtures.cases[2]
         let bundle = try Fixtures.bundle(goldenCase)

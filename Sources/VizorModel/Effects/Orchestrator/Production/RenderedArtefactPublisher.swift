@@ -17,7 +17,8 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     /// Razor's `/svc` base per site, e.g. `http://razor:8150/svc`.
     public let razorService: @Sendable (String) -> String?
     /// Where wimboot is fetched from. By default `wimboot` at the top of
-    /// Razor's repo store (`/svc/repo/wimboot`): a task created with
+    /// Razor's repo store (`/svc/repo/wimboot`, and `wimboot.i386`,
+    /// `wimboot.arm64` next to it for 32-bit and ARM UEFI): a task created with
     /// `create-task` lives in Razor's database and has no raw files, so the
     /// copy Razor ships inside its stock windows task is out of reach; the
     /// operator puts wimboot into `repo_store_root` as for the microkernel.
