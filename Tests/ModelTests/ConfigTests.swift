@@ -114,6 +114,33 @@ struct ConfigTests {
         #expect(plain.exposure.bindAddress == ("127.0.0.1", 0))
     }
 
+    @Test func wimbootBuildsAreRepoStorePathsOrURLsAndDefaultToTheReleaseNames() throws {
+        let plain = try ConfigLoader.parse(valid, file: "/etc/vizor.yaml")
+        #expect(plain.sites[0].site.wimboot == WimbootFiles(x86_64: "wimboot", i386: "wimboot.i386"))
+        let custom = try ConfigLoader.parse(valid.replacingOccurrences(of: "      url: http://razor:8150/api\n", with: """
+                  url: http://razor:8150/api
+                  wimboot:
+                    i386: boot/wimboot-2.9.0.i386
+                    arm64: https://files.example.com/wimboot.arm64
+
+            """), file: "/etc/vizor.yaml")
+        let files = try #require(custom.sites[0].site.wimboot)
+        #expect(files == WimbootFiles(x86_64: "wimboot", i386: "boot/wimboot-2.9.0.i386",
+                                      arm64: "https://files.example.com/wimboot.arm64"))
+        #expect(WimbootFiles.url(files.i386, razorService: "http://razor:8150/svc") == "http://razor:8150/svc/repo/boot/wimboot-2.9.0.i386")
+        #expect(files.checked.map(\.file) == ["wimboot", "boot/wimboot-2.9.0.i386", "https://files.example.com/wimboot.arm64"])
+        let bad = issues(valid.replacingOccurrences(of: "      url: http://razor:8150/api\n", with: """
+                  url: http://razor:8150/api
+                  wimboot: {x86_64: ../wimboot, i386: "/srv/wimboot.i386", ia64: x}
+
+            """))
+        #expect(bad.count == 3, "\(bad)")
+        #expect(bad.contains { $0.key == "sites.dc1.razor.wimboot.ia64" && $0.message.contains("x86_64, i386, arm64") }, "\(bad)")
+        for key in ["x86_64", "i386"] {
+            #expect(bad.contains { $0.key == "sites.dc1.razor.wimboot.\(key)" && $0.message.contains("repo store") }, "\(bad)")
+        }
+    }
+
     @Test func anInlineSecretIsRefused() {
         let found = issues(valid.replacingOccurrences(of: "{env: CS_SECRET}", with: "hunter2hunter2"))
         #expect(found.count == 1)

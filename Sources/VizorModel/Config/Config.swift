@@ -67,7 +67,7 @@ public struct SiteConfig: Sendable, Equatable {
     /// The model's view of this site (no secrets).
     public var site: Site {
         Site(name: name, xenserverURL: xenserver?.url, cloudstackURL: cloudstack?.url, razorURL: razor?.url,
-             mediaSources: media)
+             mediaSources: media, wimboot: razor?.wimboot)
     }
 }
 
@@ -107,11 +107,15 @@ public struct RazorConfig: Sendable, Equatable {
     public var password: SecretRef?
     /// Seconds between collection refreshes.
     public var pollInterval: TimeInterval
-    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120) {
+    /// wimboot's builds in Razor's repo store (`wimboot:`).
+    public var wimboot: WimbootFiles
+    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120,
+                wimboot: WimbootFiles = WimbootFiles()) {
         self.url = url
         self.username = username
         self.password = password
         self.pollInterval = pollInterval
+        self.wimboot = wimboot
     }
 }
 

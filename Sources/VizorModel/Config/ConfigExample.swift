@@ -37,6 +37,11 @@ public enum ConfigExample {
               url: http://razor.example.com:8150/api
               # seconds between refreshes of nodes, policies, repos
               poll_interval: 120
+              # wimboot's release files in Razor's repo_store_root (or http(s)
+              # URLs); installs load the build their firmware can run
+              wimboot:
+                x86_64: wimboot
+                i386: wimboot.i386
             # Directories (local or mounted shares) holding the ISOs.
             media:
               - name: isos

@@ -97,14 +97,38 @@ extension NodeReader {
     }
 
     private mutating func razor(_ node: Node, _ key: String) -> RazorConfig? {
-        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "poll_interval"]) else { return nil }
+        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "poll_interval", "wimboot"]) else { return nil }
         let url = required(pairs, "url", in: node, key).flatMap { self.url($0, "\(key).url") }
         let username = pairs.first { $0.0 == "username" }.flatMap { string($0.1, "\(key).username") }
         let password = pairs.first { $0.0 == "password" }.flatMap { secret($0.1, "\(key).password") }
         let interval = pairs.first { $0.0 == "poll_interval" }
             .flatMap { number($0.1, "\(key).poll_interval", range: 5...86400) } ?? 120
+        let wimboot = pairs.first { $0.0 == "wimboot" }.map { wimbootFiles($0.1, "\(key).wimboot") } ?? WimbootFiles()
         guard let url else { return nil }
-        return RazorConfig(url: url, username: username, password: password, pollInterval: interval)
+        return RazorConfig(url: url, username: username, password: password, pollInterval: interval, wimboot: wimboot)
+    }
+
+    /// `wimboot: {x86_64: …, i386: …, arm64: …}`: repo-store paths or http(s) URLs.
+    private mutating func wimbootFiles(_ node: Node, _ key: String) -> WimbootFiles {
+        var files = WimbootFiles()
+        guard let pairs = mapping(node, key, allowed: ["x86_64", "i386", "arm64"]) else { return files }
+        for (name, value) in pairs {
+            let field = "\(key).\(name)"
+            guard let text = string(value, field) else { continue }
+            let isURL = text.hasPrefix("http://") || text.hasPrefix("https://")
+            if text.isEmpty || text.contains(where: { " \"'%^&\\".contains($0) })
+                || (!isURL && (text.hasPrefix("/") || text.split(separator: "/").contains(".."))) {
+                fail(value, field, "expected a path in Razor's repo store (e.g. wimboot.i386) or an http(s) URL, "
+                     + "without spaces, quotes, '%', '^', '&' or backslashes, found \"\(text)\"")
+                continue
+            }
+            switch name {
+            case "x86_64": files.x86_64 = text
+            case "i386": files.i386 = text
+            default: files.arm64 = text
+            }
+        }
+        return files
     }
 
     private mutating func media(_ node: Node, _ key: String) -> [MediaSourceInfo] {

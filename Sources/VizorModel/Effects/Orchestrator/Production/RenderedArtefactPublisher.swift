@@ -23,13 +23,17 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     /// copy Razor ships inside its stock windows task is out of reach; the
     /// operator puts wimboot into `repo_store_root` as for the microkernel.
     public let wimbootURL: String?
+    /// The site's wimboot builds (`razor.wimboot`); nil: the release file names.
+    public let wimbootFiles: @Sendable (String) -> WimbootFiles?
 
     public init(serving: InstallServing, secrets: JobSecretStore, lookup: CatalogImageLookup = CatalogImageLookup(),
-                wimbootURL: String? = nil, razorService: @escaping @Sendable (String) -> String?) {
+                wimbootURL: String? = nil, wimbootFiles: @escaping @Sendable (String) -> WimbootFiles? = { _ in nil },
+                razorService: @escaping @Sendable (String) -> String?) {
         self.serving = serving
         self.secrets = secrets
         self.lookup = lookup
         self.wimbootURL = wimbootURL
+        self.wimbootFiles = wimbootFiles
         self.razorService = razorService
     }
 
@@ -55,9 +59,12 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         let base = try await serving.baseURL()
         let service = razorService(request.site) ?? base + "/svc"
         let host = URL(string: base)?.host ?? "127.0.0.1"
+        let wimboot = wimbootFiles(request.site) ?? WimbootFiles()
         let context = ServingContext(
             mediaBaseURL: media.httpURL, razorServiceURL: service, artefactBaseURL: base + "/artefacts",
-            wimbootURL: wimbootURL ?? service + "/repo/wimboot",
+            wimbootURL: wimbootURL ?? WimbootFiles.url(wimboot.x86_64, razorService: service),
+            wimbootI386URL: WimbootFiles.url(wimboot.i386, razorService: service),
+            wimbootARM64URL: WimbootFiles.url(wimboot.arm64 ?? "wimboot.arm64", razorService: service),
             smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
         let bundle = try ArtefactBundle.render(spec, context: context)
         await serving.registry.register(bundle, token: secret.token)
