@@ -68,6 +68,27 @@ import VizorProvisioning
         #expect(regional.contains("Request-VizorReboot"), "a new display language needs a new logon")
     }
 
+    /// Finding 10: on Windows 8 / Server 2012 and later, intl.cpl does not set the
+    /// user language list; the International cmdlets do. The list keeps every
+    /// installed language (the packs and the image's own), so that Windows does
+    /// not remove a pack whose language is missing from every list. intl.cpl stays
+    /// for systems without the cmdlets.
+    @Test func regionalSettingsUseTheInternationalCmdletsAndKeepInstalledPacks() throws {
+        let windows10 = try Fixtures.bundle(try #require(Fixtures.cases.first { $0.name == "bios-x86-langpacks-custom" }))
+        let client = windows10.artefacts["step-04-regional-settings.ps1"]!.text
+        for needle in ["Get-Command -Name 'Set-WinUserLanguageList'", "$languages = @('de-DE', 'en-US')",
+                       "Set-WinUserLanguageList -LanguageList $list -Force", "Set-WinSystemLocale -SystemLocale 'de-DE'",
+                       "Set-Culture -CultureInfo 'de-CH'", "Set-WinHomeLocation -GeoId 223",
+                       "Set-WinUILanguageOverride -Language 'de-DE'", "Set-WinDefaultInputMethodOverride -InputTip '0807:00000807'"] {
+            #expect(client.contains(needle), "\(needle)")
+        }
+        let cmdlets = try #require(client.range(of: "Set-WinUserLanguageList -LanguageList"))
+        let intl = try #require(client.range(of: "intl.cpl,,/f:"))
+        #expect(intl.lowerBound > cmdlets.lowerBound, "intl.cpl is the fallback, not the first choice")
+        let server = try Fixtures.bundle(Fixtures.cases[1]).artefacts["step-05-regional-settings.ps1"]!.text
+        #expect(server.contains("$languages = @('fr-FR', 'de-DE', 'en-US')"), "every installed pack stays in the list")
+    }
+
     @Test func sealingSyspreps_orPowersOff() throws {
         let sysprep = try Fixtures.bundle(Fixtures.cases[0]).artefacts["step-03-seal.ps1"]!.text
         #expect(sysprep.contains("'/generalize', '/oobe', '/quit'") && sysprep.contains("sysprep.xml"))
