@@ -149,7 +149,7 @@ import VizorProvisioning
         let bundle = try Fixtures.bundle(goldenCase)
         let startup = bundle.artefacts["vizor-winpe.cmd"]!.text
         #expect(startup.hasSuffix("\r\n") && !startup.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "CRLF only")
-        for needle in ["wpeutil InitializeNetwork", "%VZ_SVC%/nodeid?!VZ_HWID!", #"set "VZ_SHARE=\\192.0.2.10\vizor-media-7""#,
+        for needle in ["wpeutil InitializeNetwork", "%VZ_SVC%/nodeid?!VZ_HWID!", #"set "VZ_SHARE=\\192.0.2.10\vizor-win10-x86""#,
                        ":map_share", "if !VZ_TRY! GEQ 30", "net_use_try_!VZ_TRY!_exit_code_!VZ_RC!",
                        #"Z:\setup.exe /unattend:"%VZ_ANSWER%" /noreboot"#, "/stage-done/!VZ_ID!?name=finished",
                        "unexpected_exit_code_!VZ_RC!", "/log/!VZ_ID!?severity=%~1&msg=%~2", "wpeutil reboot",

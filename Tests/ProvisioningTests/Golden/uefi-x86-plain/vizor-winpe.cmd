@@ -2,7 +2,7 @@
 rem Vizor WinPE start-up for W10-X86-UEFI, job job-uefi-x86. Rendered by Vizor for this node.
 setlocal EnableExtensions EnableDelayedExpansion
 set "VZ_SVC=http://192.0.2.20:8150/svc"
-set "VZ_SHARE=\\192.0.2.10\vizor-media-7"
+set "VZ_SHARE=\\192.0.2.10\vizor-win10-x86"
 set "VZ_LOG=X:\vizor-winpe.log"
 set "VZ_ANSWER=%SYSTEMROOT%\System32\autounattend.xml"
 set "VZ_ID="
