@@ -136,6 +136,20 @@ struct CLITests {
         #expect(wimboot.allSatisfy { $0["ok"] as? Bool == true && ($0["detail"] as? String)?.contains("BIOS") == true })
     }
 
+    /// Finding 5: the WinPE start-up needs curl.exe, which no Microsoft document
+    /// places in boot.wim. `doctor` asks the question: without a configured
+    /// curl.exe it says installs rely on the medium having one, and how to give one.
+    @Test func doctorAsksTheWinPECurlQuestion() throws {
+        let result = try VizorProcess().run(["doctor", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try #require(json(result.stdout) as? [[String: Any]])
+        let curl = try #require(checks.first { $0["backend"] as? String == "winpe-curl" }, "\(checks)")
+        #expect(curl["ok"] as? Bool == true)
+        #expect((curl["detail"] as? String)?.contains("not configured") == true, "\(curl)")
+        #expect((curl["detail"] as? String)?.contains(#"Windows\System32\curl.exe"#) == true, "\(curl)")
+        #expect((curl["hint"] as? String)?.contains("exposure.winpe_curl") == true, "\(curl)")
+    }
+
     @Test func doctorExitsFourWithTheReasonWhenASiteBackendIsOnAClosedPort() throws {
         var vizor = VizorProcess()
         let port = closedLoopbackPort()

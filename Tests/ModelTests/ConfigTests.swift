@@ -141,6 +141,38 @@ struct ConfigTests {
         }
     }
 
+    @Test func winPECurlPathsAreAbsoluteAndDoctorChecksEachBuild() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-curlcfg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var program = [UInt8](repeating: 0, count: 512)
+        program[0] = 0x4d; program[1] = 0x5a; program[0x3c] = 0x80
+        program.replaceSubrange(0x80..<0x84, with: [0x50, 0x45, 0, 0])
+        program[0x84] = 0x64; program[0x85] = 0x86; program[0x94] = 0xf0; program[0x98] = 0x0b; program[0x99] = 0x02
+        program[0x98 + 68] = 3
+        let curl = directory.appendingPathComponent("curl.exe")
+        try Data(program).write(to: curl)
+        let text = valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              winpe_curl:
+                amd64: \(curl.path)
+                x86: \(directory.path)/missing-x86.exe
+
+            """)
+        let config = try ConfigLoader.parse(text, file: "/etc/vizor.yaml")
+        #expect(config.exposure.winPECurl == WinPECurlFiles(x86: directory.path + "/missing-x86.exe", amd64: curl.path))
+        let checks = BootFileProbe.winPECurlChecks(config.exposure.winPECurl)
+        #expect(checks.map(\.ok) == [false, true], "x86 first, then amd64: \(checks)")
+        #expect(checks[1].detail.contains("x86_64 console program"))
+        #expect(checks[0].detail.contains("does not exist") && checks[0].hint?.contains("x86 curl.exe") == true, "\(checks)")
+        let relative = issues(valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              winpe_curl: {amd64: curl.exe}
+
+            """))
+        #expect(relative.map(\.key) == ["exposure.winpe_curl.amd64"], "\(relative)")
+    }
+
     @Test func anInlineSecretIsRefused() {
         let found = issues(valid.replacingOccurrences(of: "{env: CS_SECRET}", with: "hunter2hunter2"))
         #expect(found.count == 1)

@@ -58,6 +58,11 @@ public enum ConfigExample {
           # smb.conf holds `include = /etc/samba/vizor-shares.conf`; vizor
           # rewrites that file and asks smbd to reload (never restarts it)
           samba_include_file: /etc/samba/vizor-shares.conf
+          # WinPE makes its HTTP requests with curl.exe, which an ISO's boot.wim
+          # may lack; a curl.exe per architecture to inject (vizor doctor checks)
+          # winpe_curl:
+          #   amd64: /srv/vizor/curl/curl-amd64.exe
+          #   x86: /srv/vizor/curl/curl-x86.exe
 
         # Starting values for new installs.
         install_defaults:

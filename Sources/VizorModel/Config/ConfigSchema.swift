@@ -154,9 +154,14 @@ extension NodeReader {
     private mutating func exposure(_ node: Node) -> ExposureConfig {
         var exposure = ExposureConfig()
         let paths = ["smb_share_root", "samba_include_file", "samba_config_file"]
-        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host"] + paths) else { return exposure }
+        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host", "winpe_curl"] + paths)
+        else { return exposure }
         for (name, value) in pairs {
             let key = "exposure.\(name)"
+            if name == "winpe_curl" {
+                exposure.winPECurl = winPECurl(value, key)
+                continue
+            }
             guard let text = string(value, key) else { continue }
             switch name {
             case "http_bind":
@@ -193,6 +198,25 @@ extension NodeReader {
             fail(node, "exposure.smb_share_root", "SMB exposure (samba_include_file) needs smb_share_root, where the ISO views are mounted")
         }
         return exposure
+    }
+
+    /// `winpe_curl: {x86: PATH, amd64: PATH, arm64: PATH}`: absolute paths on this host.
+    private mutating func winPECurl(_ node: Node, _ key: String) -> WinPECurlFiles {
+        var files = WinPECurlFiles()
+        guard let pairs = mapping(node, key, allowed: ["x86", "amd64", "arm64"]) else { return files }
+        for (name, value) in pairs {
+            guard let text = string(value, "\(key).\(name)") else { continue }
+            guard text.hasPrefix("/") else {
+                fail(value, "\(key).\(name)", "must be the absolute path of a curl.exe on this host, found \"\(text)\"")
+                continue
+            }
+            switch name {
+            case "x86": files.x86 = text
+            case "amd64": files.amd64 = text
+            default: files.arm64 = text
+            }
+        }
+        return files
     }
 
     private mutating func installDefaults(_ node: Node) -> InstallDefaults {

@@ -63,6 +63,36 @@ enum BootFileProbe {
         return check(true, "\(image.summary): for BIOS and \(firmware)".replacingOccurrences(of: "BIOS and ARM64", with: "ARM64"))
     }
 
+    /// The WinPE curl question: the start-up needs curl.exe, and no Microsoft
+    /// document places one in a Windows ISO's boot.wim. Each configured file is
+    /// read and checked as a job's publication will; without any, one line says
+    /// what installs rely on and how to change it.
+    static func winPECurlChecks(_ files: WinPECurlFiles) -> [DoctorCheck] {
+        let hint = "set exposure.winpe_curl.x86 / .amd64 / .arm64 to a curl.exe of that architecture for Vizor to inject"
+        guard !files.configured.isEmpty else {
+            return [DoctorCheck(site: "-", backend: "winpe-curl", target: "exposure.winpe_curl", ok: true, milliseconds: 0,
+                                detail: #"not configured: installs rely on each ISO's boot.wim having Windows\System32\curl.exe, "#
+                                    + "which no Microsoft document promises; without it WinPE stops before Setup",
+                                hint: hint)]
+        }
+        return files.configured.map { entry in
+            let started = Date()
+            let architecture = WindowsArchitecture(rawValue: entry.architecture) ?? .amd64
+            do {
+                let bytes = try WinPECurl.load(path: entry.path, architecture: architecture)
+                let summary = PEImage(prefix: Array(bytes.prefix(prefixLength)))?.summary ?? "PE image"
+                return DoctorCheck(site: "-", backend: "winpe-curl", target: entry.path, ok: true,
+                                   milliseconds: Int((Date().timeIntervalSince(started) * 1000).rounded()),
+                                   detail: "\(entry.architecture) WinPE: \(summary), \(bytes.count) bytes, injected into every \(entry.architecture) install")
+            } catch {
+                let failure = backendError(error, backend: "winpe-curl")
+                return DoctorCheck(site: "-", backend: "winpe-curl", target: entry.path, ok: false,
+                                   milliseconds: Int((Date().timeIntervalSince(started) * 1000).rounded()),
+                                   detail: failure.message, errorKind: failure.kind.rawValue, hint: failure.hint ?? hint)
+            }
+        }
+    }
+
     /// The first `prefixLength` bytes of a URL; an HTTP status other than 200
     /// or 206 is an error that names it.
     static func prefix(of url: String, timeout: TimeInterval) async throws -> [UInt8] {

@@ -4,7 +4,8 @@
 /// `/svc/nodeid` for its node id from its MACs, maps the ISO's SMB share with
 /// retries (each try logged to Razor), runs `setup.exe /unattend`, and reports
 /// `finished` through `/svc/stage-done` or the failure through `/svc/log`.
-/// HTTP goes through `curl.exe` (in WinPE 10 1803 and later, or injected).
+/// HTTP goes through `curl.exe`: the medium's own, or one the operator
+/// configured, which wimboot injects (see `WinPECurl`).
 public enum WinPERenderer {
     public static func winpeshl() -> String {
         crlf([
@@ -38,7 +39,7 @@ public enum WinPERenderer {
             #"set "VZ_ID=""#,
             #"echo [vizor] start-up for job \#(spec.jobID) > "%VZ_LOG%""#,
             #"if not exist "%SYSTEMROOT%\System32\curl.exe" ("#,
-            "  echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.",
+            "  echo [vizor] this WinPE has no curl.exe; set exposure.winpe_curl.\(install.architecture.rawValue) in Vizor's configuration to a curl.exe for Vizor to inject.",
             "  exit /b 1",
             ")",
             "",

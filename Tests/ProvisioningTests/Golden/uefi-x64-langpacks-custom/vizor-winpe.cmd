@@ -8,7 +8,7 @@ set "VZ_ANSWER=%SYSTEMROOT%\System32\autounattend.xml"
 set "VZ_ID="
 echo [vizor] start-up for job job-uefi-x64 > "%VZ_LOG%"
 if not exist "%SYSTEMROOT%\System32\curl.exe" (
-  echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.
+  echo [vizor] this WinPE has no curl.exe; set exposure.winpe_curl.amd64 in Vizor's configuration to a curl.exe for Vizor to inject.
   exit /b 1
 )
 

@@ -17,15 +17,18 @@ public struct InstallServingConfiguration: Sendable {
     /// nil when SMB exposure is not configured on this host (the lab): media
     /// is then served over HTTP only and handles carry no share.
     public var samba: SambaShareManager?
+    /// curl.exe builds injected into WinPE, checked when a job is published.
+    public var winPECurl: WinPECurlFiles
 
     public init(bindHost: String = "127.0.0.1", port: Int = 0, advertisedHost: String? = nil, stateDirectory: String,
-                mountRoot: String, samba: SambaShareManager? = nil) {
+                mountRoot: String, samba: SambaShareManager? = nil, winPECurl: WinPECurlFiles = WinPECurlFiles()) {
         self.bindHost = bindHost
         self.port = port
         self.advertisedHost = advertisedHost
         self.stateDirectory = stateDirectory
         self.mountRoot = mountRoot
         self.samba = samba
+        self.winPECurl = winPECurl
     }
 }
 
@@ -42,7 +45,7 @@ extension InstallServingConfiguration {
         let bind = exposure.bindAddress
         let samba = exposure.sambaIncludeFile.map { SambaShareManager(includeFile: $0, configFile: exposure.sambaConfigFile) }
         self.init(bindHost: bind.host, port: bind.port, advertisedHost: exposure.advertiseHost, stateDirectory: state,
-                  mountRoot: exposure.smbShareRoot ?? mounts, samba: samba)
+                  mountRoot: exposure.smbShareRoot ?? mounts, samba: samba, winPECurl: exposure.winPECurl)
     }
 }
 

@@ -60,13 +60,19 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         let service = razorService(request.site) ?? base + "/svc"
         let host = URL(string: base)?.host ?? "127.0.0.1"
         let wimboot = wimbootFiles(request.site) ?? WimbootFiles()
-        let context = ServingContext(
+        var context = ServingContext(
             mediaBaseURL: media.httpURL, razorServiceURL: service, artefactBaseURL: base + "/artefacts",
             wimbootURL: wimbootURL ?? WimbootFiles.url(wimboot.x86_64, razorService: service),
             wimbootI386URL: WimbootFiles.url(wimboot.i386, razorService: service),
             wimbootARM64URL: WimbootFiles.url(wimboot.arm64 ?? "wimboot.arm64", razorService: service),
             smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
-        let bundle = try ArtefactBundle.render(spec, context: context)
+        // A configured curl.exe for this WinPE's architecture is checked now, before anything boots.
+        var curl: [UInt8]?
+        if let path = serving.configuration.winPECurl.path(for: edition.architecture.rawValue) {
+            curl = try WinPECurl.load(path: path, architecture: edition.architecture)
+            context.winPECurlURL = context.artefactURL(job: jobID, name: ArtefactName.winPECurl)
+        }
+        let bundle = try ArtefactBundle.render(spec, context: context, winPECurl: curl)
         await serving.registry.register(bundle, token: secret.token)
         let steps = bundle.plan.steps.map(\.name)
         var metadata = [
