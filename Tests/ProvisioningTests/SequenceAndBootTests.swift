@@ -144,6 +144,24 @@ import VizorProvisioning
         #expect(kernels == ["kernel http://192.0.2.10:8160/static/\(binary) || goto failed"])
     }
 
+    /// Finding 4: WinPE runs the start-up in a console nobody sees, so `net use`
+    /// must never wait at a prompt. Every attempt names a user and a password
+    /// (none asks for one), keeps nothing (`/persistent:no`), and reads its
+    /// input from NUL, so that any question it might still ask fails at once.
+    @Test func netUseNeverWaitsAtAnInvisiblePrompt() throws {
+        func netUses(_ goldenCase: Fixtures.GoldenCase) throws -> [String] {
+            try Fixtures.bundle(goldenCase).artefacts["vizor-winpe.cmd"]!.text
+                .components(separatedBy: "\r\n").filter { $0.contains("net use Z: \"%VZ_SHARE%\"") }
+        }
+        let account = try netUses(Fixtures.cases[2])
+        #expect(account == [#"net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" /persistent:no < NUL >> "%VZ_LOG%" 2>&1"#])
+        let guest = try netUses(Fixtures.cases[0])
+        #expect(!guest.isEmpty)
+        for line in guest {
+            #expect(line.contains(" /user:") && line.contains(" /persistent:no < NUL "), "\(line)")
+        }
+    }
+
     @Test func winPEStartupFindsItsNodeMapsTheShareAndReports() throws {
         let goldenCase = Fixtures.cases[2]
         let bundle = try Fixtures.bundle(goldenCase)

@@ -58,7 +58,7 @@ set /a VZ_TRY=0
 :map_share
 set /a VZ_TRY+=1
 net use Z: /delete /y >nul 2>&1
-net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" >> "%VZ_LOG%" 2>&1
+net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" /persistent:no < NUL >> "%VZ_LOG%" 2>&1
 set VZ_RC=!errorlevel!
 call :report info net_use_try_!VZ_TRY!_exit_code_!VZ_RC!
 if "!VZ_RC!"=="0" goto mapped

@@ -53,13 +53,14 @@ if not defined VZ_ID (
 set "VZ_ID=!VZ_ID: =!"
 call :report info winpe_started_node_!VZ_ID!
 
+rem Guest logons are refused by default since Windows 10 1709 (KB4046019).
+reg add "HKLM\SYSTEM\CurrentControlSet\Services\LanmanWorkstation\Parameters" /v AllowInsecureGuestAuth /t REG_DWORD /d 1 /f >> "%VZ_LOG%" 2>&1
 rem Map the install media share, up to 30 tries with growing pauses.
 set /a VZ_TRY=0
 :map_share
 set /a VZ_TRY+=1
 net use Z: /delete /y >nul 2>&1
-net use Z: "%VZ_SHARE%" >> "%VZ_LOG%" 2>&1
-if errorlevel 1 net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" >> "%VZ_LOG%" 2>&1
+net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" /persistent:no < NUL >> "%VZ_LOG%" 2>&1
 set VZ_RC=!errorlevel!
 call :report info net_use_try_!VZ_TRY!_exit_code_!VZ_RC!
 if "!VZ_RC!"=="0" goto mapped
