@@ -173,6 +173,31 @@ struct ConfigTests {
         #expect(relative.map(\.key) == ["exposure.winpe_curl.amd64"], "\(relative)")
     }
 
+    @Test func aSambaAccountNeedsItsPasswordAndSMBExposure() throws {
+        let smb = valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              smb_share_root: /srv/vizor/smb
+              samba_include_file: /etc/samba/vizor-shares.conf
+              samba_user: vizor-media
+              samba_password: {env: VIZOR_SMB_PASSWORD}
+
+            """)
+        let config = try ConfigLoader.parse(smb, file: "/etc/vizor.yaml")
+        #expect(config.exposure.sambaUser == "vizor-media" && config.exposure.sambaPassword == .env("VIZOR_SMB_PASSWORD"))
+        #expect(ConfigLoader.secretReferences(config).contains { $0.0 == "exposure.samba_password" })
+        let alone = issues(smb.replacingOccurrences(of: "  samba_password: {env: VIZOR_SMB_PASSWORD}\n", with: ""))
+        #expect(alone.map(\.key) == ["exposure.samba_password"], "\(alone)")
+        let noSMB = issues(valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              samba_user: vizor-media
+              samba_password: {env: VIZOR_SMB_PASSWORD}
+
+            """))
+        #expect(noSMB.map(\.key) == ["exposure.samba_include_file"], "\(noSMB)")
+        let badName = issues(smb.replacingOccurrences(of: "samba_user: vizor-media", with: "samba_user: \"vizor media\""))
+        #expect(badName.map(\.key).contains("exposure.samba_user"), "\(badName)")
+    }
+
     @Test func anInlineSecretIsRefused() {
         let found = issues(valid.replacingOccurrences(of: "{env: CS_SECRET}", with: "hunter2hunter2"))
         #expect(found.count == 1)

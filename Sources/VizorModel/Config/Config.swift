@@ -135,6 +135,10 @@ public struct ExposureConfig: Sendable, Equatable {
     public var sambaConfigFile: String?
     /// curl.exe builds to inject into WinPE (`winpe_curl`), per architecture.
     public var winPECurl = WinPECurlFiles()
+    /// The Samba account WinPE maps the shares with (`samba_user`); nil: guest shares.
+    public var sambaUser: String?
+    /// Its password (`samba_password`), delivered to each install's WinPE start-up.
+    public var sambaPassword: SecretRef?
     /// Loopback and a kernel-chosen port unless the file says otherwise: the
     /// rendered artefacts carry the real URL, so no fixed port is needed.
     public init(httpBind: String = "127.0.0.1:0", advertiseHost: String? = nil, smbShareRoot: String? = nil,

@@ -58,6 +58,10 @@ public enum ConfigExample {
           # smb.conf holds `include = /etc/samba/vizor-shares.conf`; vizor
           # rewrites that file and asks smbd to reload (never restarts it)
           samba_include_file: /etc/samba/vizor-shares.conf
+          # the Samba account (smbpasswd -a) WinPE maps the shares with; without
+          # it the shares are open to guests, which Windows 10 1709+ refuses
+          # samba_user: vizor-media
+          # samba_password: {file: /etc/vizor/samba.password}
           # WinPE makes its HTTP requests with curl.exe, which an ISO's boot.wim
           # may lack; a curl.exe per architecture to inject (vizor doctor checks)
           # winpe_curl:

@@ -154,12 +154,28 @@ extension NodeReader {
     private mutating func exposure(_ node: Node) -> ExposureConfig {
         var exposure = ExposureConfig()
         let paths = ["smb_share_root", "samba_include_file", "samba_config_file"]
-        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host", "winpe_curl"] + paths)
+        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host", "winpe_curl", "samba_user",
+                                                              "samba_password"] + paths)
         else { return exposure }
         for (name, value) in pairs {
             let key = "exposure.\(name)"
             if name == "winpe_curl" {
                 exposure.winPECurl = winPECurl(value, key)
+                continue
+            }
+            if name == "samba_password" {
+                exposure.sambaPassword = secret(value, key)
+                continue
+            }
+            if name == "samba_user" {
+                guard let text = string(value, key) else { continue }
+                // Samba and Windows account names; nothing the WinPE start-up (a cmd script) would read as syntax.
+                guard (1...20).contains(text.count), !text.hasPrefix("-"),
+                      text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                    fail(value, key, "expected a Samba account name of 1-20 letters, digits, '.', '_' or '-', found \"\(text)\"")
+                    continue
+                }
+                exposure.sambaUser = text
                 continue
             }
             guard let text = string(value, key) else { continue }
@@ -193,6 +209,13 @@ extension NodeReader {
         if ["0.0.0.0", "::", ""].contains(bindHost), exposure.advertiseHost == nil {
             fail(node, "exposure.advertise_host",
                  "http_bind \(exposure.httpBind) listens on every address; say which name installing machines use to reach this host")
+        }
+        if (exposure.sambaUser == nil) != (exposure.sambaPassword == nil) {
+            fail(node, exposure.sambaUser == nil ? "exposure.samba_user" : "exposure.samba_password",
+                 "give both samba_user and samba_password (the account WinPE maps the shares with), or neither for guest shares")
+        }
+        if exposure.sambaUser != nil, exposure.sambaIncludeFile == nil {
+            fail(node, "exposure.samba_include_file", "a Samba account (samba_user) is only used with SMB exposure; set samba_include_file too")
         }
         if exposure.sambaIncludeFile != nil, exposure.smbShareRoot == nil {
             fail(node, "exposure.smb_share_root", "SMB exposure (samba_include_file) needs smb_share_root, where the ISO views are mounted")

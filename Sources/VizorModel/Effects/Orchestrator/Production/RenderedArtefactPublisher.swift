@@ -65,7 +65,10 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
             wimbootURL: wimbootURL ?? WimbootFiles.url(wimboot.x86_64, razorService: service),
             wimbootI386URL: WimbootFiles.url(wimboot.i386, razorService: service),
             wimbootARM64URL: WimbootFiles.url(wimboot.arm64 ?? "wimboot.arm64", razorService: service),
-            smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
+            smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))",
+            // The appliance's Samba account goes only into the WinPE start-up, which is served with the job token.
+            smbUser: serving.configuration.sambaAccount?.user,
+            smbPassword: serving.configuration.sambaAccount?.password.reveal(), token: secret.token)
         // A configured curl.exe for this WinPE's architecture is checked now, before anything boots.
         var curl: [UInt8]?
         if let path = serving.configuration.winPECurl.path(for: edition.architecture.rawValue) {
