@@ -175,6 +175,8 @@ let package = Package(
                 "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab", "VizorChildProcess",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(

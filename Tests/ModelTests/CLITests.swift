@@ -120,6 +120,36 @@ struct CLITests {
         #expect(checks.allSatisfy { $0["ok"] as? Bool == true && $0["milliseconds"] is Int })
     }
 
+    /// Finding 2: `doctor` fetches both wimboot builds from Razor's repo store,
+    /// as iPXE will, and says which machine each EFI image is for.
+    @Test func doctorReportsBothWimbootBinariesAndTheirArchitectures() throws {
+        let result = try VizorProcess().run(["doctor", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try #require(json(result.stdout) as? [[String: Any]])
+        let wimboot = checks.filter { $0["backend"] as? String == "wimboot" }
+        let byFile = Dictionary(wimboot.compactMap { check in
+            (check["target"] as? String).map { (String($0.split(separator: "/").last ?? ""), check) }
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(Set(byFile.keys) == ["wimboot", "wimboot.i386"], "\(wimboot)")
+        #expect((byFile["wimboot"]?["detail"] as? String)?.contains("x86_64 EFI") == true, "\(wimboot)")
+        #expect((byFile["wimboot.i386"]?["detail"] as? String)?.contains("i386 EFI") == true, "\(wimboot)")
+        #expect(wimboot.allSatisfy { $0["ok"] as? Bool == true && ($0["detail"] as? String)?.contains("BIOS") == true })
+    }
+
+    /// Finding 5: the WinPE start-up needs curl.exe, which no Microsoft document
+    /// places in boot.wim. `doctor` asks the question: without a configured
+    /// curl.exe it says installs rely on the medium having one, and how to give one.
+    @Test func doctorAsksTheWinPECurlQuestion() throws {
+        let result = try VizorProcess().run(["doctor", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try #require(json(result.stdout) as? [[String: Any]])
+        let curl = try #require(checks.first { $0["backend"] as? String == "winpe-curl" }, "\(checks)")
+        #expect(curl["ok"] as? Bool == true)
+        #expect((curl["detail"] as? String)?.contains("not configured") == true, "\(curl)")
+        #expect((curl["detail"] as? String)?.contains(#"Windows\System32\curl.exe"#) == true, "\(curl)")
+        #expect((curl["hint"] as? String)?.contains("exposure.winpe_curl") == true, "\(curl)")
+    }
+
     @Test func doctorExitsFourWithTheReasonWhenASiteBackendIsOnAClosedPort() throws {
         var vizor = VizorProcess()
         let port = closedLoopbackPort()

@@ -127,6 +127,90 @@ struct ConfigTests {
         #expect(plain.exposure.bindAddress == ("127.0.0.1", 0))
     }
 
+    @Test func wimbootBuildsAreRepoStorePathsOrURLsAndDefaultToTheReleaseNames() throws {
+        let plain = try ConfigLoader.parse(valid, file: "/etc/vizor.yaml")
+        #expect(plain.sites[0].site.wimboot == WimbootFiles(x86_64: "wimboot", i386: "wimboot.i386"))
+        let custom = try ConfigLoader.parse(valid.replacingOccurrences(of: "      url: http://razor:8150/api\n", with: """
+                  url: http://razor:8150/api
+                  wimboot:
+                    i386: boot/wimboot-2.9.0.i386
+                    arm64: https://files.example.com/wimboot.arm64
+
+            """), file: "/etc/vizor.yaml")
+        let files = try #require(custom.sites[0].site.wimboot)
+        #expect(files == WimbootFiles(x86_64: "wimboot", i386: "boot/wimboot-2.9.0.i386",
+                                      arm64: "https://files.example.com/wimboot.arm64"))
+        #expect(WimbootFiles.url(files.i386, razorService: "http://razor:8150/svc") == "http://razor:8150/svc/repo/boot/wimboot-2.9.0.i386")
+        #expect(files.checked.map(\.file) == ["wimboot", "boot/wimboot-2.9.0.i386", "https://files.example.com/wimboot.arm64"])
+        let bad = issues(valid.replacingOccurrences(of: "      url: http://razor:8150/api\n", with: """
+                  url: http://razor:8150/api
+                  wimboot: {x86_64: ../wimboot, i386: "/srv/wimboot.i386", ia64: x}
+
+            """))
+        #expect(bad.count == 3, "\(bad)")
+        #expect(bad.contains { $0.key == "sites.dc1.razor.wimboot.ia64" && $0.message.contains("x86_64, i386, arm64") }, "\(bad)")
+        for key in ["x86_64", "i386"] {
+            #expect(bad.contains { $0.key == "sites.dc1.razor.wimboot.\(key)" && $0.message.contains("repo store") }, "\(bad)")
+        }
+    }
+
+    @Test func winPECurlPathsAreAbsoluteAndDoctorChecksEachBuild() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-curlcfg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var program = [UInt8](repeating: 0, count: 512)
+        program[0] = 0x4d; program[1] = 0x5a; program[0x3c] = 0x80
+        program.replaceSubrange(0x80..<0x84, with: [0x50, 0x45, 0, 0])
+        program[0x84] = 0x64; program[0x85] = 0x86; program[0x94] = 0xf0; program[0x98] = 0x0b; program[0x99] = 0x02
+        program[0x98 + 68] = 3
+        let curl = directory.appendingPathComponent("curl.exe")
+        try Data(program).write(to: curl)
+        let text = valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              winpe_curl:
+                amd64: \(curl.path)
+                x86: \(directory.path)/missing-x86.exe
+
+            """)
+        let config = try ConfigLoader.parse(text, file: "/etc/vizor.yaml")
+        #expect(config.exposure.winPECurl == WinPECurlFiles(x86: directory.path + "/missing-x86.exe", amd64: curl.path))
+        let checks = BootFileProbe.winPECurlChecks(config.exposure.winPECurl)
+        #expect(checks.map(\.ok) == [false, true], "x86 first, then amd64: \(checks)")
+        #expect(checks[1].detail.contains("x86_64 console program"))
+        #expect(checks[0].detail.contains("does not exist") && checks[0].hint?.contains("x86 curl.exe") == true, "\(checks)")
+        let relative = issues(valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              winpe_curl: {amd64: curl.exe}
+
+            """))
+        #expect(relative.map(\.key) == ["exposure.winpe_curl.amd64"], "\(relative)")
+    }
+
+    @Test func aSambaAccountNeedsItsPasswordAndSMBExposure() throws {
+        let smb = valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              smb_share_root: /srv/vizor/smb
+              samba_include_file: /etc/samba/vizor-shares.conf
+              samba_user: vizor-media
+              samba_password: {env: VIZOR_SMB_PASSWORD}
+
+            """)
+        let config = try ConfigLoader.parse(smb, file: "/etc/vizor.yaml")
+        #expect(config.exposure.sambaUser == "vizor-media" && config.exposure.sambaPassword == .env("VIZOR_SMB_PASSWORD"))
+        #expect(ConfigLoader.secretReferences(config).contains { $0.0 == "exposure.samba_password" })
+        let alone = issues(smb.replacingOccurrences(of: "  samba_password: {env: VIZOR_SMB_PASSWORD}\n", with: ""))
+        #expect(alone.map(\.key) == ["exposure.samba_password"], "\(alone)")
+        let noSMB = issues(valid.replacingOccurrences(of: "  advertise_host: vizor.dc1.example.com\n", with: """
+              advertise_host: vizor.dc1.example.com
+              samba_user: vizor-media
+              samba_password: {env: VIZOR_SMB_PASSWORD}
+
+            """))
+        #expect(noSMB.map(\.key) == ["exposure.samba_include_file"], "\(noSMB)")
+        let badName = issues(smb.replacingOccurrences(of: "samba_user: vizor-media", with: "samba_user: \"vizor media\""))
+        #expect(badName.map(\.key).contains("exposure.samba_user"), "\(badName)")
+    }
+
     @Test func anInlineSecretIsRefused() {
         let found = issues(valid.replacingOccurrences(of: "{env: CS_SECRET}", with: "hunter2hunter2"))
         #expect(found.count == 1)

@@ -74,7 +74,7 @@ public struct SiteConfig: Sendable, Equatable {
     /// The model's view of this site (no secrets).
     public var site: Site {
         Site(name: name, xenserverURL: xenserver?.url, cloudstackURL: cloudstack?.url, razorURL: razor?.url,
-             mediaSources: media)
+             mediaSources: media, wimboot: razor?.wimboot)
     }
 }
 
@@ -114,11 +114,15 @@ public struct RazorConfig: Sendable, Equatable {
     public var password: SecretRef?
     /// Seconds between collection refreshes.
     public var pollInterval: TimeInterval
-    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120) {
+    /// wimboot's builds in Razor's repo store (`wimboot:`).
+    public var wimboot: WimbootFiles
+    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120,
+                wimboot: WimbootFiles = WimbootFiles()) {
         self.url = url
         self.username = username
         self.password = password
         self.pollInterval = pollInterval
+        self.wimboot = wimboot
     }
 }
 
@@ -136,6 +140,12 @@ public struct ExposureConfig: Sendable, Equatable {
     public var sambaIncludeFile: String?
     /// The smb.conf the running smbd uses, for `smbcontrol`; nil: the system's.
     public var sambaConfigFile: String?
+    /// curl.exe builds to inject into WinPE (`winpe_curl`), per architecture.
+    public var winPECurl = WinPECurlFiles()
+    /// The Samba account WinPE maps the shares with (`samba_user`); nil: guest shares.
+    public var sambaUser: String?
+    /// Its password (`samba_password`), delivered to each install's WinPE start-up.
+    public var sambaPassword: SecretRef?
     /// Loopback and a kernel-chosen port unless the file says otherwise: the
     /// rendered artefacts carry the real URL, so no fixed port is needed.
     public init(httpBind: String = "127.0.0.1:0", advertiseHost: String? = nil, smbShareRoot: String? = nil,
@@ -155,6 +165,30 @@ public struct ExposureConfig: Sendable, Equatable {
         var host = String(httpBind[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)
+    }
+}
+
+/// The curl.exe the WinPE start-up uses, per Windows architecture (`winpe_curl:`
+/// in `exposure`): absolute paths on this host, or nil to rely on the medium's
+/// `boot.wim` having `Windows\System32\curl.exe`.
+public struct WinPECurlFiles: Sendable, Equatable {
+    public var x86: String?
+    public var amd64: String?
+    public var arm64: String?
+    public init(x86: String? = nil, amd64: String? = nil, arm64: String? = nil) {
+        self.x86 = x86
+        self.amd64 = amd64
+        self.arm64 = arm64
+    }
+
+    /// The configured files, by the architecture names answer files use.
+    public var configured: [(architecture: String, path: String)] {
+        [("x86", x86), ("amd64", amd64), ("arm64", arm64)].compactMap { entry in entry.1.map { (entry.0, $0) } }
+    }
+
+    /// The file for an architecture (`x86`, `amd64`, `arm64`).
+    public func path(for architecture: String) -> String? {
+        configured.first { $0.architecture == architecture }?.path
     }
 }
 

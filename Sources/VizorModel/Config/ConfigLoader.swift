@@ -58,6 +58,7 @@ public enum ConfigLoader {
             }
             if let password = site.razor?.password { references.append(("\(prefix).razor.password", password)) }
         }
+        if let password = config.exposure.sambaPassword { references.append(("exposure.samba_password", password)) }
         return references
     }
 

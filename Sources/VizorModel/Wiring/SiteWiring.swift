@@ -108,6 +108,7 @@ public enum SiteWiring {
             connected.backends[BackendID(site: "lab", kind: .razor)] = wired.handle
             connected.provisioning["lab"] = wired.server
             site.razorURL = razor.url
+            site.wimboot = WimbootFiles()
         }
         let library = mediaLibrary ?? suite.endpoint(named: "media").map { endpoint in
             endpoint.url.hasPrefix("file://") ? (URL(string: endpoint.url)?.path ?? endpoint.url) : endpoint.url

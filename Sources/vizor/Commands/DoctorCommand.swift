@@ -22,7 +22,8 @@ struct DoctorCommand: AsyncParsableCommand {
                 let site = try resolveSite(runtime, name)
                 connected.sites = [site]
             }
-            let checks = await Doctor.run(connected, timeout: timeout)
+            let checks = await Doctor.run(connected, timeout: timeout,
+                                          winPECurl: runtime.config?.exposure.winPECurl ?? WinPECurlFiles())
             if options.json {
                 try printJSON(checks)
             } else {

@@ -19,8 +19,11 @@ public struct ArtefactBundle: Sendable, Equatable {
     public let artefacts: [String: Artefact]
     public let plan: PostInstallPlan
 
-    /// Renders everything; throws `.invalidInput` when the serving context is unusable.
-    public static func render(_ install: ValidatedInstall, context: ServingContext) throws -> ArtefactBundle {
+    /// Renders everything; throws `.invalidInput` when the serving context is
+    /// unusable. `winPECurl`, a checked curl.exe (`WinPECurl.load`), is served as
+    /// the `curl.exe` artefact; the context's `winPECurlURL` should name it.
+    public static func render(_ install: ValidatedInstall, context: ServingContext,
+                              winPECurl: [UInt8]? = nil) throws -> ArtefactBundle {
         try context.validate()
         let plan = PostInstallPlan(install)
         var files: [String: Artefact] = [:]
@@ -40,12 +43,16 @@ public struct ArtefactBundle: Sendable, Equatable {
         for step in plan.steps {
             add(step.fileName, StepRenderer.render(step, install: install))
         }
+        if let winPECurl {
+            files[ArtefactName.winPECurl] = Artefact(name: ArtefactName.winPECurl, contentType: "application/octet-stream",
+                                                     body: winPECurl, carriesSecrets: false)
+        }
         return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan)
     }
 
     /// Convenience for callers holding an unchecked spec: validates, then renders.
-    public static func render(_ spec: InstallSpec, context: ServingContext) throws -> ArtefactBundle {
-        try render(spec.validate(), context: context)
+    public static func render(_ spec: InstallSpec, context: ServingContext, winPECurl: [UInt8]? = nil) throws -> ArtefactBundle {
+        try render(spec.validate(), context: context, winPECurl: winPECurl)
     }
 
     public var names: [String] { artefacts.keys.sorted() }
