@@ -41,7 +41,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @MainActor static func execute(_ requests: [InstallRequest], secret: String, json: Bool) async throws {
         try await withRuntime(polling: false) { runtime in
-            let session = try InstallSession.start(runtime)
+            let session = try await InstallSession.start(runtime)
             var ids: [String] = []
             for request in requests {
                 let id = InstallOrchestrator.newJobID()

@@ -44,7 +44,7 @@ enum Dashboard {
         let feed = journal.map { JournalFeed(journal: $0, store: store) }
         // Retry and cancel are journal requests, as `vizor install retry|cancel`
         // writes them; clean-up runs through this process's orchestrator.
-        let session = try? InstallSession.start(runtime)
+        let session = try? await InstallSession.start(runtime)
         if let session {
             let secrets = session.secrets
             let orchestrator = session.orchestrator

@@ -18,14 +18,14 @@ struct InstallSession {
     let orchestrator: InstallOrchestrator
     let secrets: JobSecretStore
 
-    static func start(_ runtime: VizorRuntime) throws -> InstallSession {
+    static func start(_ runtime: VizorRuntime) async throws -> InstallSession {
         let journal = try openJournal()
         let state = runtime.paths.state
         // The Samba account's password, resolved (and registered for redaction) like the sites' secrets.
         var sambaPassword: Secret?
         if let reference = runtime.config?.exposure.sambaPassword {
             do {
-                sambaPassword = try SecretResolver(redactor: CLIEnvironment.redactor).resolve(reference)
+                sambaPassword = try await SecretResolver(redactor: CLIEnvironment.redactor).resolve(reference)
             } catch {
                 throw CLIError(.failure, "exposure.samba_password: \(error.message)")
             }

@@ -77,7 +77,7 @@ extension InstallCommand {
                 let defaults = runtime.config?.installDefaults ?? InstallDefaults()
                 let request = try Self.request(options, kind: options.backend, firmware: options.firmware, site: site.name,
                                                image: found, edition: chosen, available: packs, defaults: defaults)
-                let session = try InstallSession.start(runtime)
+                let session = try await InstallSession.start(runtime)
                 try await Self.checkLocation(request, session: session)
                 try await Self.checkHypervisor(request, session: session)
                 let secret = try options.password.read()
@@ -223,7 +223,7 @@ extension InstallCommand {
 
         @MainActor static func execute(_ wanted: String?, json: Bool) async throws {
             try await withRuntime(polling: false) { runtime in
-                let session = try InstallSession.start(runtime)
+                let session = try await InstallSession.start(runtime)
                 var ids: [String]
                 if let wanted {
                     ids = [try await onMain { try await session.journal.resolve(wanted) }.id]
@@ -252,7 +252,7 @@ extension InstallCommand {
 
         @MainActor static func execute(_ wanted: String, json: Bool) async throws {
             try await withRuntime(polling: false) { runtime in
-                let session = try InstallSession.start(runtime)
+                let session = try await InstallSession.start(runtime)
                 let id = try await onMain { try await session.journal.resolve(wanted) }.id
                 let cleaned = try await onMain { try await session.orchestrator.cleanup(id) }
                 session.secrets.remove(job: id)
