@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackendKit
 import Foundation
+import VizorAgent
 import VizorMedia
 import VizorModel
 import VizorStore
@@ -12,7 +13,7 @@ extension InstallCommand {
             abstract: "Start an install: from a catalogued ISO edition to a VM or a published template.",
             discussion: helpText(
                 "Everything that can be checked is checked before the password is asked for and before anything is journaled: the site, the image and edition, the language packs, the zone, and what the hypervisor must have (install template or OS type, boot ISO, network, offerings).",
-                "The job is written to the install journal first. With --wait this process drives it to its end (progress on stderr) and exits non-zero if it fails. Without --wait the job stays queued and NOTHING drives it until a later `vizor install resume` (or `start --wait`) process picks it up. Without a configuration the lab runs inside this process, so use --wait there. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments.",
+                "Without --wait the job goes to the Vizor agent (started if none runs), which journals it and drives it to its end whatever happens to this terminal; the command returns the job id at once. With --wait this process drives it to its end (progress on stderr) and exits non-zero if it fails; if this process dies, the agent takes the job over. Without a configuration the lab is the one the agent runs, shared by every vizor command. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments, and reaches the agent over its socket only.",
                 examples: ["vizor install start --backend xenserver --image win2022.iso --edition 4 --hostname web01 --wait",
                            "vizor install start --site prod --backend cloudstack --zone zone-1 --image 3f2a --edition \"Pro\" --hostname pc01 --ui-language fr-FR --language-pack fr-FR"]))
 
@@ -56,7 +57,7 @@ extension InstallCommand {
         @Flag(name: .long, help: "XenServer: mark the template instant (other_config:instant).") var instant = false
         @Option(name: .long, help: "CloudStack: copy the template to these zones too.") var copyTo: [String] = []
         @OptionGroup var password: PasswordOptions
-        @Flag(name: .long, help: "Drive the job in this process until it ends.") var wait = false
+        @Flag(name: .long, help: "Drive the job in this process until it ends (the agent takes it over if this process dies).") var wait = false
         @Flag(name: .long, help: "Print the job as JSON.") var json = false
 
         mutating func run() async throws {
@@ -87,14 +88,20 @@ extension InstallCommand {
                                    + "\(policy.minLength) characters of \(policy.requireClasses) of the classes lower case, upper case, digits, symbols")
                 }
                 let jobID = InstallOrchestrator.newJobID()
-                try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
-                let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
                 guard options.wait else {
+                    // The agent journals and drives it; this process only hands it over.
+                    let agent = try await agentClient()
+                    let job = try await onMain {
+                        try await agent.submit(AgentSubmission(id: jobID, request: request, administratorPassword: secret))
+                    }
+                    await session.serving.stop()
                     if options.json { try printJSON(JobOutput(job: job)) } else {
-                        print("job \(job.id) queued; run `vizor install resume \(job.id)` to drive it (nothing drives it until then)")
+                        print("job \(job.id) started; the Vizor agent drives it. Follow it with `vizor install logs \(job.id) --follow`")
                     }
                     return
                 }
+                try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
+                let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
                 let done = try await session.drive([job.id], quiet: options.json)
                 await session.serving.stop()
                 try finish(done, json: options.json)
