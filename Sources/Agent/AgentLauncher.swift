@@ -66,6 +66,13 @@ public struct AgentLauncher: Sendable {
                            hint: "its log is \(paths.log.path)")
     }
 
+    /// This process's open file descriptors, from /proc/self/fd.
+    static func openDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        // The listing's own descriptor is closed by now: keep only those still open.
+        return names.compactMap(Int32.init).filter { fcntl($0, F_GETFD) != -1 }.sorted()
+    }
+
     /// Reaps the child if it has already exited (it is this process's child until then).
     static func reaped(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
@@ -85,6 +92,12 @@ public struct AgentLauncher: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process reaches the agent: a descriptor it
+        // inherited (a parent's pipe or socket that waits for EOF, a lock)
+        // would stay open as long as the agent lives.
+        for descriptor in Self.openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

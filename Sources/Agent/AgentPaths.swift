@@ -12,12 +12,21 @@ public struct AgentPaths: Sendable, Equatable {
     /// The agent's log file (its stdout and stderr when auto-started).
     public var log: URL
 
+    /// The socket's name when the agent or its clients are told it
+    /// (`VIZOR_AGENT_SOCKET`, as `SSH_AUTH_SOCK` and `DOCKER_HOST` name theirs):
+    /// a shared appliance's /run/vizor/agent.sock.
+    public var socketOverride: URL?
+
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, paths: XDGPaths = XDGPaths()) {
         if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/"),
-           FileManager.default.isWritableFile(atPath: runtime) {
+           FileManager.default.fileExists(atPath: runtime) {
             directory = URL(fileURLWithPath: runtime).appendingPathComponent("vizor")
         } else {
             directory = paths.state
+        }
+        if let named = environment["VIZOR_AGENT_SOCKET"], named.hasPrefix("/") {
+            socketOverride = URL(fileURLWithPath: named)
+            directory = URL(fileURLWithPath: named).deletingLastPathComponent()
         }
         log = paths.state.appendingPathComponent("agent.log")
     }
@@ -27,7 +36,7 @@ public struct AgentPaths: Sendable, Equatable {
         self.log = log
     }
 
-    public var socket: URL { directory.appendingPathComponent("agent.sock") }
+    public var socket: URL { socketOverride ?? directory.appendingPathComponent("agent.sock") }
     /// Held (flock) by whoever is starting an agent, so two simultaneous
     /// starts end with one agent.
     public var startLock: URL { directory.appendingPathComponent("agent.lock") }

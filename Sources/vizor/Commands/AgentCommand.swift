@@ -53,7 +53,7 @@ struct AgentCommand: AsyncParsableCommand {
             } catch let error as BackendError {
                 throw CLIError(ExitStatus(error), error.operatorText)
             }
-            let session = try await InstallSession.start(runtime)
+            let session = try await InstallSession.start(runtime, owner: AgentRevival.agentOwner())
             let host = AgentHost(runtime: runtime, session: session, idleExit: idleExit)
             let server: AgentServer
             do {
@@ -181,8 +181,11 @@ func stopAgent(_ client: AgentClient, pid: Int32) async throws {
 /// start). An agent started here never inherits the variable holding the
 /// Administrator password (`VIZOR_ADMIN_PASSWORD`, or the one this command's
 /// `--password-env` names).
-func agentClient(idleExit: TimeInterval = 600) async throws -> AgentClient {
+/// - Parameter afterADeath: the agent is started again after one died under
+///   this command: it does not inherit `VIZOR_FAILPOINTS` (that killed it).
+func agentClient(idleExit: TimeInterval = 600, afterADeath: Bool = false) async throws -> AgentClient {
     var launcher = AgentLauncher(idleExit: ProcessInfo.processInfo.environment["VIZOR_AGENT_IDLE_EXIT"].flatMap(Double.init) ?? idleExit)
+    if afterADeath { launcher.withheld.insert("VIZOR_FAILPOINTS") }
     let arguments = CommandLine.arguments
     for (index, argument) in arguments.enumerated() {
         if argument == "--password-env", index + 1 < arguments.count { launcher.withheld.insert(arguments[index + 1]) }

@@ -35,6 +35,9 @@ func withRuntime<T>(polling: Bool = true, _ body: (VizorRuntime) async throws ->
     } catch let error as BackendError {
         throw CLIError(ExitStatus(error), error.description)
     }
+    if let journal = try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths)) {
+        await AgentRevival.reviveIfNeeded(journal)
+    }
     // The process ends right after the command: pollers and the in-process lab
     // end with it. Tearing the lab down first would only race in-flight requests.
     return try await body(runtime)

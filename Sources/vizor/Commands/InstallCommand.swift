@@ -23,6 +23,7 @@ struct InstallCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let journal = try openJournal()
+            await AgentRevival.reviveIfNeeded(journal)
             let jobs = try await call { try await journal.jobs(unfinishedOnly: active, site: site) }
             if json { try printJSON(jobs.map(JobOutput.init)); return }
             let now = Date()
@@ -46,6 +47,7 @@ struct InstallCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let journal = try openJournal()
+            await AgentRevival.reviveIfNeeded(journal)
             let wanted = self.job
             let job = try await call { try await journal.resolve(wanted) }
             let steps = try await call { try await journal.steps(job.id) }
@@ -79,6 +81,7 @@ struct InstallCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let journal = try openJournal()
+            await AgentRevival.reviveIfNeeded(journal)
             let wanted = self.job
             let id = try await call { try await journal.resolve(wanted) }.id
             var last: Int64 = 0

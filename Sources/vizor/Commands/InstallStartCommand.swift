@@ -13,7 +13,7 @@ extension InstallCommand {
             abstract: "Start an install: from a catalogued ISO edition to a VM or a published template.",
             discussion: helpText(
                 "Everything that can be checked is checked before the password is asked for and before anything is journaled: the site, the image and edition, the language packs, the zone, and what the hypervisor must have (install template or OS type, boot ISO, network, offerings).",
-                "Without --wait the job goes to the Vizor agent (started if none runs), which journals it and drives it to its end whatever happens to this terminal; the command returns the job id at once. With --wait this process drives it to its end (progress on stderr) and exits non-zero if it fails; if this process dies, the agent takes the job over. Without a configuration the lab is the one the agent runs, shared by every vizor command. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments, and reaches the agent over its socket only.",
+                "The job goes to the Vizor agent (started if none runs), which journals it and drives it to its end whatever happens to this terminal; the command returns the job id at once. With --wait it follows the job to its end (progress on stderr) and exits non-zero if it fails; Ctrl-C stops the following, not the job. With --no-agent this process drives the job itself. Without a configuration the lab is the one the agent runs, shared by every vizor command. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments, and reaches the agent over its socket only.",
                 examples: ["vizor install start --backend xenserver --image win2022.iso --edition 4 --hostname web01 --wait",
                            "vizor install start --site prod --backend cloudstack --zone zone-1 --image 3f2a --edition \"Pro\" --hostname pc01 --ui-language fr-FR --language-pack fr-FR"]))
 
@@ -57,7 +57,9 @@ extension InstallCommand {
         @Flag(name: .long, help: "XenServer: mark the template instant (other_config:instant).") var instant = false
         @Option(name: .long, help: "CloudStack: copy the template to these zones too.") var copyTo: [String] = []
         @OptionGroup var password: PasswordOptions
-        @Flag(name: .long, help: "Drive the job in this process until it ends (the agent takes it over if this process dies).") var wait = false
+        @Flag(name: .long, help: "Follow the job until it ends: progress on stderr, the exit code from its outcome.") var wait = false
+        @Flag(name: .long, help: "Journal and drive the job in this process, without the agent (implies --wait); if this process dies, a later `vizor install resume` or the agent takes the job over.")
+        var noAgent = false
         @Flag(name: .long, help: "Print the job as JSON.") var json = false
 
         mutating func run() async throws {
@@ -88,16 +90,24 @@ extension InstallCommand {
                                    + "\(policy.minLength) characters of \(policy.requireClasses) of the classes lower case, upper case, digits, symbols")
                 }
                 let jobID = InstallOrchestrator.newJobID()
-                guard options.wait else {
-                    // The agent journals and drives it; this process only hands it over.
+                guard options.noAgent else {
+                    // The agent journals and drives it; this process only hands it over (and follows it with --wait).
                     let agent = try await agentClient()
                     let job = try await onMain {
                         try await agent.submit(AgentSubmission(id: jobID, request: request, administratorPassword: secret))
                     }
                     await session.serving.stop()
-                    if options.json { try printJSON(JobOutput(job: job)) } else {
-                        print("job \(job.id) started; the Vizor agent drives it. Follow it with `vizor install logs \(job.id) --follow`")
+                    guard options.wait else {
+                        if options.json { try printJSON(JobOutput(job: job)) } else {
+                            print("job \(job.id) started; the Vizor agent drives it. Follow it with `vizor install logs \(job.id) --follow`")
+                        }
+                        return
                     }
+                    if isatty(STDERR_FILENO) != 0 && !options.json {
+                        FileHandle.standardError.write(Data("job \(job.id): Ctrl-C stops following; the job goes on (`vizor install cancel \(job.id)` cancels it)\n".utf8))
+                    }
+                    let done = try await followThroughAgent(job.id, journal: session.journal, quiet: options.json)
+                    try finish([done], json: options.json)
                     return
                 }
                 try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
