@@ -127,7 +127,13 @@ public struct AgentClient: Sendable {
     func problem(_ response: HTTPClientResponse) async throws -> BackendError {
         let bytes = try await response.body.collect(upTo: 1 << 20)
         let problem = try? AgentJSON.decoder().decode(AgentProblem.self, from: Data(buffer: bytes))
-        let kind = problem?.kind.flatMap(BackendError.Kind.init(rawValue:)) ?? (response.status == .notFound ? .notFound : .protocolViolation)
+        let byStatus: BackendError.Kind = switch response.status.code {
+        case 404: .notFound
+        case 401, 403: .unauthorized
+        case 409: .conflict
+        default: .protocolViolation
+        }
+        let kind = problem?.kind.flatMap(BackendError.Kind.init(rawValue:)) ?? byStatus
         return BackendError(kind, backend: "agent", message: problem?.error ?? "the agent answered \(response.status.code)",
                             code: String(response.status.code), hint: problem?.hint)
     }

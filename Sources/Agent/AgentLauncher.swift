@@ -37,7 +37,7 @@ public struct AgentLauncher: Sendable {
         let client = AgentClient(socketPath: path)
         do {
             _ = try await client.hello(timeout: .seconds(2))
-        } catch {
+        } catch let error as BackendError where error.kind == .unreachable || error.kind == .timeout {
             return nil
         }
         _ = try await client.handshake()

@@ -160,10 +160,13 @@ struct AgentResponder: HTTPResponder {
 
     func respond(to request: Request, context: AgentRequestContext) async throws -> Response {
         guard let peer = await PeerCredentials.of(context.channel) else {
-            return Self.problem(.forbidden, AgentProblem(error: "the agent cannot read this connection's credentials"))
+            return Self.problem(.forbidden, AgentProblem(error: "the agent cannot read this connection's credentials",
+                                                         kind: BackendError.Kind.unauthorized.rawValue))
         }
         guard policy.admits(uid: peer.uid, gid: peer.gid) else {
-            return Self.problem(.forbidden, AgentProblem(error: "uid \(peer.uid) may not use this agent (owner uid \(policy.ownerUID))"))
+            return Self.problem(.forbidden, AgentProblem(error: "uid \(peer.uid) may not use this agent (owner uid \(policy.ownerUID))",
+                                                         kind: BackendError.Kind.unauthorized.rawValue,
+                                                         hint: "each user has an agent of their own; a shared appliance names a group with `vizor agent run --group`"))
         }
         await service.touch()
         let path = request.uri.path

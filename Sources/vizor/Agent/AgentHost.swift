@@ -26,6 +26,11 @@ final class AgentHost: AgentService {
     private var scanner: Task<Void, Never>?
     private let (ended, endSignal) = AsyncStream<Void>.makeStream()
     private var stopping = false
+    /// The configuration file as it was when the agent started (nil: none).
+    /// A changed file means other sites: the agent exits rather than drive
+    /// jobs against what it read before, and the next command starts one
+    /// that reads the new file.
+    private let configuration: ConfigurationFingerprint
     /// The socket it serves; when the file is removed (its directory deleted), nobody can reach the agent: it exits.
     var socketPath: String?
 
@@ -33,6 +38,18 @@ final class AgentHost: AgentService {
         self.runtime = runtime
         self.session = session
         self.idleExit = idleExit
+        configuration = ConfigurationFingerprint(VizorRuntime.configFile(runtime.paths))
+    }
+
+    /// True (and the agent on its way out) when the configuration file changed since the start.
+    private func configurationChanged() -> Bool {
+        guard ConfigurationFingerprint(VizorRuntime.configFile(runtime.paths)) != configuration else { return false }
+        if !stopping {
+            logger.warning("the configuration changed since this agent started: exiting, the next vizor command starts an agent that reads it")
+            stopping = true
+            endSignal.yield()
+        }
+        return true
     }
 
     /// Takes up every unfinished job now, then looks for new or released
@@ -64,7 +81,7 @@ final class AgentHost: AgentService {
     }
 
     private func scan() async {
-        guard !stopping else { return }
+        guard !stopping, !configurationChanged() else { return }
         if let jobs = try? await session.journal.jobs() {
             for job in jobs { publish(job) }
             for job in jobs where !job.status.isFinished && following[job.id] == nil { follow(job.id) }
@@ -139,6 +156,10 @@ final class AgentHost: AgentService {
     }
 
     func submit(_ submission: AgentSubmission) async throws -> JournalJob {
+        guard !configurationChanged() else {
+            throw BackendError(.conflict, backend: "agent", message: "the configuration changed since this agent started; it is restarting",
+                               hint: "run the command again: it starts an agent that reads the new configuration")
+        }
         let request = submission.request
         guard runtime.connected.sites.contains(where: { $0.name == request.site }) else {
             let known = runtime.connected.sites.map(\.name).joined(separator: ", ")
@@ -210,6 +231,20 @@ final class AgentHost: AgentService {
     func shutdown() async {
         logger.info("shutdown requested")
         endSignal.yield()
+    }
+}
+
+/// What identifies a configuration file's content cheaply: present, size, modification time.
+struct ConfigurationFingerprint: Equatable {
+    var exists: Bool
+    var size: Int
+    var modified: Date?
+
+    init(_ file: URL) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+        exists = attributes != nil
+        size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        modified = attributes?[.modificationDate] as? Date
     }
 }
 

@@ -85,7 +85,8 @@ struct AgentCommand: AsyncParsableCommand {
             abstract: "Start the agent in the background unless one runs.",
             discussion: helpText("The started agent exits after --idle-exit seconds with no job and no client.",
                                  examples: ["vizor agent start", "vizor agent start --idle-exit 3600 --json"]))
-        @Option(name: .long, help: "Seconds with no job and no client before the agent exits.") var idleExit: Double = 600
+        @Option(name: .long, help: "Seconds with no job and no client before the agent exits (default: $VIZOR_AGENT_IDLE_EXIT, else 600).")
+        var idleExit: Double?
         @Flag(name: .long, help: "Print the agent's status as JSON.") var json = false
 
         mutating func run() async throws {
@@ -117,7 +118,8 @@ struct AgentCommand: AsyncParsableCommand {
             abstract: "Stop the agent and start one of this vizor's version.",
             discussion: helpText("What to run after upgrading vizor, or when a client says the agent speaks another protocol.",
                                  examples: ["vizor agent restart"]))
-        @Option(name: .long, help: "Seconds with no job and no client before the new agent exits.") var idleExit: Double = 600
+        @Option(name: .long, help: "Seconds with no job and no client before the new agent exits (default: $VIZOR_AGENT_IDLE_EXIT, else 600).")
+        var idleExit: Double?
 
         mutating func run() async throws {
             let launcher = AgentLauncher()
@@ -183,8 +185,10 @@ func stopAgent(_ client: AgentClient, pid: Int32) async throws {
 /// `--password-env` names).
 /// - Parameter afterADeath: the agent is started again after one died under
 ///   this command: it does not inherit `VIZOR_FAILPOINTS` (that killed it).
-func agentClient(idleExit: TimeInterval = 600, afterADeath: Bool = false) async throws -> AgentClient {
-    var launcher = AgentLauncher(idleExit: ProcessInfo.processInfo.environment["VIZOR_AGENT_IDLE_EXIT"].flatMap(Double.init) ?? idleExit)
+/// - Parameter idleExit: the started agent's idle exit; nil: `VIZOR_AGENT_IDLE_EXIT`, else 600 s.
+func agentClient(idleExit: TimeInterval? = nil, afterADeath: Bool = false) async throws -> AgentClient {
+    let configured = ProcessInfo.processInfo.environment["VIZOR_AGENT_IDLE_EXIT"].flatMap(Double.init).flatMap { $0 >= 1 ? $0 : nil }
+    var launcher = AgentLauncher(idleExit: idleExit ?? configured ?? 600)
     if afterADeath { launcher.withheld.insert("VIZOR_FAILPOINTS") }
     let arguments = CommandLine.arguments
     for (index, argument) in arguments.enumerated() {
@@ -196,4 +200,22 @@ func agentClient(idleExit: TimeInterval = 600, afterADeath: Bool = false) async 
     } catch let error as BackendError {
         throw CLIError(ExitStatus(error), "cannot reach or start the Vizor agent: " + error.operatorText)
     }
+}
+
+/// Hands a job to the agent. An agent that started before the configuration
+/// changed refuses it and exits; the job then goes to a new agent, started
+/// now, that reads the new configuration.
+func submitToAgent(_ submission: AgentSubmission) async throws -> JournalJob {
+    for attempt in 1...2 {
+        let agent = try await agentClient()
+        do {
+            return try await agent.submit(submission)
+        } catch let error as BackendError where error.kind == .conflict && attempt == 1 && error.message.contains("configuration changed") {
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline, (try? await AgentLauncher().running()) != nil { try await Task.sleep(for: .milliseconds(100)) }
+        } catch let error as BackendError {
+            throw CLIError(ExitStatus(error), "the agent did not take the job: " + error.operatorText)
+        }
+    }
+    throw CLIError(.failure, "the agent did not take the job")
 }

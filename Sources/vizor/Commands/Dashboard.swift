@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackendKit
 import Foundation
+import Logging
 import VizorAgent
 import VizorModel
 import VizorStore
@@ -72,10 +73,14 @@ enum Dashboard {
         presence.start()
         feed?.start()
         await loop.run(program)
+        let logger = Logger(label: "vizor.dashboard")
+        logger.info("dashboard closing")
         feed?.stop()
         await installs.stop()
+        logger.debug("hand-overs to the agent done")
         presence.stop()
         await session?.serving.stop()
+        logger.debug("install serving stopped")
         token.cancel()
         store.shutdown()
     }

@@ -49,8 +49,7 @@ final class DashboardInstalls {
         let submission = AgentSubmission(id: jobID, request: request, administratorPassword: password)
         submissions[jobID] = Task { @MainActor [weak self] in
             do {
-                let agent = try await agentClient()
-                _ = try await agent.submit(submission)
+                _ = try await submitToAgent(submission)
             } catch let error as CLIError {
                 self?.announce("install \(jobID) was not started: \(error.message)")
             } catch let error as BackendError {

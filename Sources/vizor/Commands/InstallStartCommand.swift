@@ -92,10 +92,7 @@ extension InstallCommand {
                 let jobID = InstallOrchestrator.newJobID()
                 guard options.noAgent else {
                     // The agent journals and drives it; this process only hands it over (and follows it with --wait).
-                    let agent = try await agentClient()
-                    let job = try await onMain {
-                        try await agent.submit(AgentSubmission(id: jobID, request: request, administratorPassword: secret))
-                    }
+                    let job = try await submitToAgent(AgentSubmission(id: jobID, request: request, administratorPassword: secret))
                     await session.serving.stop()
                     guard options.wait else {
                         if options.json { try printJSON(JobOutput(job: job)) } else {
