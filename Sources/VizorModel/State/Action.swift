@@ -63,6 +63,8 @@ public enum Action: Sendable, Equatable {
     case installUpdated(InstallJob)
     case installEvent(jobID: String, InstallEvent)
     case catalogLoaded([MediaImage])
+    /// The subscription to the agent opened or closed.
+    case agentLinkChanged(AgentLink)
 }
 
 /// Work the reducer asks for; the `EffectRunner` performs it and reports

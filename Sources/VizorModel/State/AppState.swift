@@ -2,6 +2,13 @@ import BackendKit
 import Foundation
 import VizorMedia
 
+/// Whether the dashboard's subscription to the agent is open.
+public enum AgentLink: Sendable, Equatable {
+    case connected(since: Date)
+    /// The agent went away; the dashboard is starting or reaching one again.
+    case reconnecting(since: Date)
+}
+
 /// Everything the panes show, as one value: sites, catalog, machines,
 /// templates, installs, health per backend, notifications. View state
 /// (selection, filter, focus) belongs to VizorTUI, not here.
@@ -31,6 +38,9 @@ public struct AppState: Sendable, Equatable {
     /// Media scans under way, per media backend (cleared when they end).
     public var scans: [BackendID: MediaScanProgress] = [:]
     public var nextNotificationID: Int
+    /// The link to the Vizor agent that drives the installs (nil: this
+    /// process does not use one); the header shows it.
+    public var agent: AgentLink?
 
     public init(now: Date = Date(timeIntervalSince1970: 0), sites: [Site] = []) {
         self.now = now

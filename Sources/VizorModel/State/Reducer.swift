@@ -157,6 +157,10 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .catalogLoaded(let images):
         state.catalog = images
         return []
+
+    case .agentLinkChanged(let link):
+        state.agent = link
+        return []
     }
 }
 

@@ -94,8 +94,12 @@ public enum SiteWiring {
                            cloudstackInterval: TimeInterval = 5, razorInterval: TimeInterval = 60) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: "lab")
         var site = Site(name: "lab", isLab: true)
+        // Passwords and keys are blanked out of the logs; a user name is not a
+        // secret (and the lab's, "root" or a word, would blank out log text).
         for endpoint in endpoints {
-            for value in endpoint.credentials.values { redactor.register(Secret(value)) }
+            for (key, value) in endpoint.credentials where key.lowercased().hasSuffix("key") || key.lowercased().contains("password") {
+                redactor.register(Secret(value))
+            }
         }
         func endpoint(named name: String) -> LabEndpoint? { endpoints.first { $0.name == name } }
         if let xen = endpoint(named: "xenserver"),

@@ -14,9 +14,16 @@ public enum ModelProjection {
 
     public static func badges(_ state: AppState) -> [HealthBadge] {
         guard let site = state.site(named: site(state)) else { return [] }
-        return site.backends.map { id in
+        var badges = site.backends.map { id in
             HealthBadge(name: displayName(id.kind), status: status(state.health[id] ?? .connecting, now: state.now))
         }
+        switch state.agent {
+        case .connected?: badges.append(HealthBadge(name: "Agent", status: .ok))
+        case .reconnecting(let since)?:
+            badges.append(HealthBadge(name: "Agent", status: .failing(detail: "reconnecting since " + clock(since))))
+        case nil: break
+        }
+        return badges
     }
 
     static func displayName(_ kind: BackendKindName) -> String {

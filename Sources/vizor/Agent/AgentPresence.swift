@@ -7,12 +7,15 @@ import VizorAgent
 @MainActor
 final class AgentPresence {
     let purpose: String
+    /// Told when the subscription opens (true) or closes (false): the dashboard's header shows it.
+    let onChange: @MainActor (Bool) -> Void
     private var task: Task<Void, Never>?
     /// Whether the subscription is open now.
     private(set) var connected = false
 
-    init(purpose: String) {
+    init(purpose: String, onChange: @escaping @MainActor (Bool) -> Void = { _ in }) {
         self.purpose = purpose
+        self.onChange = onChange
     }
 
     func start() {
@@ -21,13 +24,22 @@ final class AgentPresence {
             while !Task.isCancelled {
                 if let client = try? await agentClient() {
                     do {
-                        for try await _ in client.events(purpose: purpose) { self?.connected = true }
+                        for try await event in client.events(purpose: purpose) where event.kind == .hello {
+                            self?.set(true)
+                        }
                     } catch {}
                 }
-                self?.connected = false
+                guard !Task.isCancelled else { return }
+                self?.set(false)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    private func set(_ open: Bool) {
+        guard open != connected else { return }
+        connected = open
+        onChange(open)
     }
 
     func stop() {

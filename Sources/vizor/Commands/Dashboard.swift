@@ -69,7 +69,9 @@ enum Dashboard {
         program.startInstall = { installs.start($0, edition: $1) }
         // A subscription to the agent while the dashboard is open: the agent
         // counts it as a client (it does not exit idle under an open dashboard).
-        let presence = AgentPresence(purpose: "dashboard")
+        let presence = AgentPresence(purpose: "dashboard") { open in
+            store.send(.agentLinkChanged(open ? .connected(since: Date()) : .reconnecting(since: Date())))
+        }
         presence.start()
         feed?.start()
         await loop.run(program)
