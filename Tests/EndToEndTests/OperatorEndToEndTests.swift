@@ -284,4 +284,176 @@ struct OperatorEndToEndTests {
         guard let close = stat.lastIndex(of: ")") else { return true }
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first == "Z"
     }
+
+    /// A real SSH session: Debian's sshd on a loopback port of its own (own
+    /// configuration and host key, its own session), `ssh -tt` from inside
+    /// tmux running the dashboard. During step 5 the ssh client is killed:
+    /// sshd sees the connection drop and vizor gets SIGHUP. The job reaches
+    /// done with no further command, and a new process lists the template.
+    @Test func aJobStartedOverSSHFinishesAfterTheClientIsKilled() throws {
+        var env = try DashboardEndToEndTests.emptyXDG()
+        env["VIZOR_LAB_PACE"] = "20"
+        env["VIZOR_AGENT_IDLE_EXIT"] = "30"
+        defer { _ = try? Self.vizor(["agent", "stop"], env) }
+        let sshd = try SSHServer()
+        defer { sshd.stop() }
+
+        var tmux: TmuxSession? = try TmuxSession(width: 160, height: 48)
+        let session = try #require(tmux)
+        defer { tmux = nil }
+        let exports = env.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        try session.type("ssh -tt -p \(sshd.port) -i \(sshd.clientKey) -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                         + "-o LogLevel=ERROR root@127.0.0.1 'env \(exports) LANG=C.UTF-8 \(DashboardEndToEndTests.binary)'")
+        try session.send("Enter")
+        _ = try session.waitUntil("the lab is up over ssh", timeout: .seconds(90)) {
+            $0.contains("Windows_Server_2022_x64_en-US.iso") && $0.contains("XenServer ok")
+        }
+        try runWizard(session, filter: "Datacenter (Desktop", edition: "Windows Server 2022 Datacenter (Desktop Experience)",
+                      onCloudStack: false, hostname: "ssh-01", template: "ssh-tpl")
+        let client = try #require(try session.foregroundChildren().first, "no ssh client in the pane")
+        let stateHome = env["XDG_STATE_HOME"] ?? ""
+        let dashboard = try #require(Self.dashboards(stateHome: stateHome).first, "no vizor dashboard behind sshd")
+
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline {
+            let list = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "list", "--json"], env).utf8))) as? [[String: Any]]
+            job = list?.first ?? [:]
+            if job["step"] as? String == "boot-and-follow" { break }
+            usleep(250_000)
+        }
+        #expect(job["step"] as? String == "boot-and-follow", "the job never reached step 5: \(job)")
+        let id = try #require(job["id"] as? String)
+
+        // The connection drops: the client dies without a word, sshd hangs the session up.
+        kill(client, SIGKILL)
+        let gone = Date().addingTimeInterval(30)
+        while !Self.isGone(dashboard), Date() < gone { usleep(100_000) }
+        #expect(Self.isGone(dashboard), "the dashboard (pid \(dashboard)) outlived its SSH session")
+
+        var status = ""
+        let end = Date().addingTimeInterval(180)
+        while Date() < end {
+            let show = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "show", id, "--json"], env).utf8))) as? [String: Any]
+            status = (show?["job"] as? [String: Any])?["status"] as? String ?? ""
+            if status == "succeeded" || status == "failed" || status == "cancelled" { break }
+            usleep(500_000)
+        }
+        #expect(status == "succeeded", "job \(id) after the SSH session dropped: \(status)")
+        let templates = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["template", "list", "--json"], env).utf8))) as? [[String: Any]]
+        #expect(templates?.contains { $0["name"] as? String == "ssh-tpl" } == true, "template list in a new process")
+    }
+
+    /// vizor dashboards (no sub-command) whose XDG state directory is this one.
+    static func dashboards(stateHome: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(pid_t.init).filter { pid in
+            guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                  command.split(separator: "\u{0}").count == 1, command.hasPrefix(DashboardEndToEndTests.binary),
+                  let environment = try? String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8) else { return false }
+            return environment.split(separator: "\u{0}").contains { $0 == "XDG_STATE_HOME=\(stateHome)" }
+        }
+    }
+}
+
+/// Debian's sshd on a free loopback port, with a configuration, host key and
+/// client key of its own, in a session of its own; stopped (with every
+/// session it started) by `stop`.
+final class SSHServer {
+    let directory: URL
+    let port: Int
+    let clientKey: String
+    private let process: Process
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-sshd-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // sshd refuses to start without its privilege separation directory.
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        let hostKey = directory.appendingPathComponent("host_ed25519").path
+        clientKey = directory.appendingPathComponent("client_ed25519").path
+        for key in [hostKey, clientKey] {
+            try Self.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+        }
+        try FileManager.default.copyItem(atPath: clientKey + ".pub", toPath: directory.appendingPathComponent("authorized_keys").path)
+        port = try Self.freePort()
+        let config = """
+            Port \(port)
+            ListenAddress 127.0.0.1
+            HostKey \(hostKey)
+            PidFile \(directory.path)/sshd.pid
+            AuthorizedKeysFile \(directory.path)/authorized_keys
+            PermitRootLogin prohibit-password
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            StrictModes no
+            ClientAliveInterval 2
+            ClientAliveCountMax 2
+            """
+        let configFile = directory.appendingPathComponent("sshd_config")
+        try config.write(to: configFile, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["/usr/sbin/sshd", "-D", "-e", "-f", configFile.path]
+        process.standardOutput = FileHandle.nullDevice
+        let log = directory.appendingPathComponent("sshd.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !Self.listening(port) { usleep(50_000) }
+        guard Self.listening(port) else {
+            stop()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "sshd did not listen: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
+        }
+    }
+
+    /// Stops sshd and the sessions it forked (its process group), then removes its files.
+    func stop() {
+        kill(-process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+    }
+
+    /// A port the kernel has just handed out on 127.0.0.1.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw CocoaError(.fileWriteUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func listening(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
 }

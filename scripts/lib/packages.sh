@@ -25,7 +25,7 @@ VIZOR_BUILD_PACKAGES=(
 VIZOR_TEST_PACKAGES=(
   tmux genisoimage wimtools udftools p7zip-full
   fuse3 samba smbclient nginx wrk curl openssl procps xxd
-  python3 python3-venv debootstrap man-db
+  python3 python3-venv debootstrap man-db openssh-server openssh-client
 )
 
 # Python tools the tests run (independent clients and fixture makers),
