@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "LabSimulationTests",
             dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",
-                           "VizorXenServer", "VizorCloudStack", "VizorRazor"],
+                           "VizorXenServer", "VizorCloudStack", "VizorRazor", "VizorProvisioning"],
             swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),
     ]

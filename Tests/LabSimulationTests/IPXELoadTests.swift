@@ -21,8 +21,8 @@ struct IPXELoadTests {
             """
         #expect(LabIPXELoad.loads(in: script) == [
             LabIPXELoad(command: "kernel", url: "http://h/wimboot"),
-            LabIPXELoad(command: "initrd", url: "http://h/boot/bcd"),
-            LabIPXELoad(command: "initrd", url: "http://h/boot.wim"),
+            LabIPXELoad(command: "initrd", url: "http://h/boot/bcd", givenName: "BCD"),
+            LabIPXELoad(command: "initrd", url: "http://h/boot.wim", givenName: "boot.wim"),
         ])
         #expect(LabIPXELoad(command: "initrd", url: "http://h/a/x.ini?token=s3cr3t-t0ken&node=node1").shownURL
                 == "http://h/a/x.ini?token=…&node=node1")

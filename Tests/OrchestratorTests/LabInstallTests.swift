@@ -136,10 +136,11 @@ struct LabInstallTests {
                        makePublic: true, featured: kind == .cloudstack, instant: kind == .xenserver)
     }
 
-    /// The request for a sample ISO that the production artefacts are rendered from.
-    func request(_ kind: HypervisorKind, production: LabInstallBackends.Production) throws -> InstallRequest {
+    /// The request for an edition of the sample ISO that the production artefacts are rendered from.
+    func request(_ kind: HypervisorKind, production: LabInstallBackends.Production,
+                 edition name: String = "Windows Server 2022 Standard (Desktop Experience)") throws -> InstallRequest {
         var request = request(kind)
-        let edition = try #require(production.image.editions.first { $0.name.contains("Standard") } ?? production.image.editions.first)
+        let edition = try #require(production.image.editions.first { $0.name == name }, "\(production.image.editions.map(\.name))")
         request.imageID = production.image.id
         request.imagePath = production.iso.path
         request.editionIndex = edition.index

@@ -36,14 +36,8 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Exit code simulated setup.exe returns (0 = success).")
         var setupExitCode: Int?
 
-        @Option(help: "WinPE start-up the guests run: vizor (Vizor's injected start-up) or razor-task (Razor's windows task).")
-        var winpe: String = LabGuestWinPEDialect.vizor.rawValue
-
         func validate() throws {
             guard pace >= 0.5, pace <= 86_400 else { throw ValidationError("--pace must be between 0.5 and 86400 seconds") }
-            guard LabGuestWinPEDialect(rawValue: winpe) != nil else {
-                throw ValidationError("--winpe must be vizor or razor-task, not '\(winpe)'")
-            }
             guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
                 throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
             }
@@ -57,7 +51,6 @@ struct LabCommand: AsyncParsableCommand {
             var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
             options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
                                             hang: hangAt.flatMap(LabGuestHangPoint.init(parsing:)), setupExitCode: setupExitCode)
-            options.winpe = LabGuestWinPEDialect(rawValue: winpe) ?? .vizor
             return options
         }
 

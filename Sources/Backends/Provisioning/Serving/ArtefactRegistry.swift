@@ -88,6 +88,9 @@ public actor ArtefactRegistry {
 
     public var registeredJobs: [String] { jobs.keys.sorted() }
 
+    /// The files a job's node is served now (rendered for it once the job is bound).
+    public func bundle(job: String) -> ArtefactBundle? { jobs[job]?.bundle }
+
     /// What was served for a job (among the latest deliveries), oldest first.
     public func deliveries(job: String) -> [ArtefactDelivery] { recent.filter { $0.job == job } }
 

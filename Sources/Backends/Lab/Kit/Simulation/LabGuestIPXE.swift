@@ -6,10 +6,20 @@ import Foundation
 public struct LabIPXELoad: Sendable, Equatable {
     public var command: String
     public var url: String
+    /// The name the image is loaded under (`initrd <url> <name>`), if the line gives one.
+    public var givenName: String?
 
-    public init(command: String, url: String) {
+    public init(command: String, url: String, givenName: String? = nil) {
         self.command = command
         self.url = url
+        self.givenName = givenName
+    }
+
+    /// The name wimboot knows the image by: the given one, else the URL's last path segment.
+    public var name: String {
+        if let givenName { return givenName }
+        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        return path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// The loads in script order. Options (`--name x`) are skipped; the first
@@ -22,14 +32,23 @@ public struct LabIPXELoad: Sendable, Equatable {
             if let end = words.firstIndex(where: { $0 == "||" || $0 == "&&" }) { words.removeSubrange(end...) }
             guard let command = words.first, commands.contains(command) else { continue }
             var rest = words.dropFirst()
+            var named: String?
             while let word = rest.first, word.hasPrefix("-") {
                 rest = rest.dropFirst()
-                // `--name x` takes a value; `--name=x` and `-a` flags do not.
-                if word.hasPrefix("--"), !word.contains("="), word != "--autofree", word != "--replace", word != "--timeout" {
+                if word == "-n" || word == "--name" {
+                    named = rest.first
+                    rest = rest.dropFirst()
+                } else if word.hasPrefix("--name=") {
+                    named = String(word.dropFirst("--name=".count))
+                } else if word.hasPrefix("--"), !word.contains("="), word != "--autofree", word != "--replace", word != "--timeout" {
+                    // Other `--option x` take a value; `--option=x` and `-a` flags do not.
                     rest = rest.dropFirst()
                 }
             }
-            if let url = rest.first { found.append(LabIPXELoad(command: command, url: url)) }
+            guard let url = rest.first else { continue }
+            // An initrd's first argument is the name wimboot gives the file.
+            if named == nil, command != "kernel", command != "imgexec" { named = rest.dropFirst().first }
+            found.append(LabIPXELoad(command: command, url: url, givenName: named))
         }
         return found
     }
@@ -51,50 +70,42 @@ public struct LabIPXELoad: Sendable, Equatable {
     }
 }
 
+/// One image iPXE loaded: the name wimboot sees it under (the `initrd`'s
+/// second word, else the URL's last path segment) and its bytes as far as
+/// the lab read them.
+struct LabIPXEImage: Sendable {
+    var command: String
+    var url: String
+    var name: String
+    var body: [UInt8]
+}
+
 extension LabGuestSimulator {
     /// How much of each image the simulated loader reads: enough to prove the
-    /// file is served. wimboot itself reads boot.wim in pieces by range.
+    /// file is served. wimboot itself reads boot.wim in pieces by range; the
+    /// files wimboot injects (a few KiB) are read whole.
     static let ipxeReadLimit = 64 * 1024
 
     /// Runs the image loads of a script the way iPXE does, in order, each an
     /// HTTP GET (ranged to the first bytes). The first load that fails ends
     /// the script's happy path: as with `|| goto failed`, the guest goes to
     /// the `:failed` branch, where Vizor's script waits and reboots; the
-    /// activity names the URL and the answer meanwhile. Returns whether every
-    /// load succeeded.
-    func ipxeLoad(_ key: String, script: String) async throws -> Bool {
+    /// activity names the URL and the answer meanwhile. Returns the loaded
+    /// images, or nil when a load failed.
+    func ipxeLoad(_ key: String, script: String) async throws -> [LabIPXEImage]? {
+        var images: [LabIPXEImage] = []
         for load in LabIPXELoad.loads(in: script) {
             setActivity(key, "iPXE: \(load.command) \(load.shownURL)")
-            let outcome = await Self.fetch(load.url)
+            let answer = await LabGuestHTTP.get(load.url, client: .ipxe, range: 0...(Self.ipxeReadLimit - 1),
+                                                limit: Self.ipxeReadLimit)
             try Task.checkCancellation()
-            tracked[key]?.fetches.append("\(outcome.status.map(String.init) ?? "error") \(load.shownURL)")
-            if let failure = outcome.failure {
+            tracked[key]?.fetches.append("\(answer.status.map(String.init) ?? "error") \(load.shownURL)")
+            if let failure = answer.failure {
                 setActivity(key, "iPXE: \(load.command) \(load.shownURL) failed: \(failure); boot failed, waiting in the script's :failed branch")
-                return false
+                return nil
             }
+            images.append(LabIPXEImage(command: load.command, url: load.url, name: load.name, body: answer.body))
         }
-        return true
-    }
-
-    /// One GET with a 15 s deadline; a status other than 200/206, a refused
-    /// connection or the deadline is a failure.
-    static func fetch(_ url: String) async -> (status: Int?, failure: String?) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        request.headers.add(name: "Range", value: "bytes=0-\(ipxeReadLimit - 1)")
-        request.headers.add(name: "User-Agent", value: "iPXE/1.21.1 (lab simulation)")
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
-            var read = 0
-            for try await chunk in response.body {
-                read += chunk.readableBytes
-                if read >= ipxeReadLimit { break }
-            }
-            let status = Int(response.status.code)
-            guard status == 200 || status == 206 else { return (status, "HTTP \(status) \(response.status.reasonPhrase)") }
-            return (status, nil)
-        } catch {
-            return (nil, "\(error)")
-        }
+        return images
     }
 }

@@ -73,7 +73,8 @@ public enum LabGuestHangPoint: Sendable, Equatable, Hashable {
     }
 }
 
-/// A post-install step that fails.
+/// A post-install step that fails. For a step that runs sysprep, sysprep
+/// itself fails (it leaves no `Sysprep_succeeded.tag`).
 public struct LabGuestStepFailure: Sendable, Equatable {
     public enum Mode: String, Sendable, Equatable, CaseIterable {
         /// The first attempt fails; the retry (after a restart) succeeds.
@@ -96,26 +97,19 @@ public struct LabGuestFaults: Sendable, Equatable {
     public var hang: LabGuestHangPoint?
     /// setup.exe exits with this code instead of 0 (WinPE logs `unexpected_exit_code_N`).
     public var setupExitCode: Int?
+    /// The network comes up late: this many of the first HTTP requests
+    /// Windows makes after its first logon get no answer before their deadline.
+    public var unansweredRequestsAfterFirstLogon: Int
 
-    public init(failingStep: LabGuestStepFailure? = nil, hang: LabGuestHangPoint? = nil, setupExitCode: Int? = nil) {
+    public init(failingStep: LabGuestStepFailure? = nil, hang: LabGuestHangPoint? = nil, setupExitCode: Int? = nil,
+                unansweredRequestsAfterFirstLogon: Int = 0) {
         self.failingStep = failingStep
         self.hang = hang
         self.setupExitCode = setupExitCode
+        self.unansweredRequestsAfterFirstLogon = unansweredRequestsAfterFirstLogon
     }
 
     public static let none = LabGuestFaults()
-}
-
-/// Which WinPE start-up the guest runs, which decides its node log lines.
-public enum LabGuestWinPEDialect: String, Sendable, Equatable, CaseIterable {
-    /// Vizor's injected start-up (`vizor-winpe.cmd`): `/svc/log` lines
-    /// `winpe_started_node_<id>`, `net_use_try_1_exit_code_0`, `start_installer`,
-    /// `setup_exit_code_<n>` (and `unexpected_exit_code_<n>` at error severity);
-    /// its files come from Vizor's artefact server, so Razor logs no fetches.
-    case vizor
-    /// Razor's stock windows task: `get_raw_file wimboot`, `get_task_file`
-    /// `second-stage.ps1` and `unattended.xml`, `map_network_share`, `start_installer`, `exit_code=<n>`.
-    case razorTask = "razor-task"
 }
 
 /// Everything the simulator is told at start.
@@ -133,13 +127,14 @@ public struct LabSimulationOptions: Sendable, Equatable {
     /// What the XenServer guest agent reports once the tools are installed.
     public var toolsVersion: LabGuestToolsVersion
     public var osName: String
-    public var winpe: LabGuestWinPEDialect
+    /// WinPE has `curl.exe` in `System32` (WinPE 10 1803 and later) even when none is injected.
+    public var winpeHasCurl: Bool
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
                 requireToolsMedia: Bool = true, faults: LabGuestFaults = .none,
                 toolsVersion: LabGuestToolsVersion = LabGuestToolsVersion(),
-                osName: String = "Microsoft Windows Server 2022 Standard", winpe: LabGuestWinPEDialect = .vizor) {
+                osName: String = "Microsoft Windows Server 2022 Standard", winpeHasCurl: Bool = true) {
         self.pace = pace
         self.pollInterval = pollInterval
         self.postInstallSteps = postInstallSteps
@@ -147,7 +142,7 @@ public struct LabSimulationOptions: Sendable, Equatable {
         self.faults = faults
         self.toolsVersion = toolsVersion
         self.osName = osName
-        self.winpe = winpe
+        self.winpeHasCurl = winpeHasCurl
     }
 
     /// Fastest pace, quick polling: for tests.

@@ -1,0 +1,177 @@
+import Foundation
+import LabRazor
+
+/// WinPE and Setup as a machine booted by Vizor's iPXE script lives them:
+/// wimboot injects the files the script loaded into `X:\Windows\System32`,
+/// WinPE runs the injected `winpeshl.ini`, which runs the start-up script,
+/// which asks Razor for the node id, maps the share, runs Setup with the
+/// answer file and reports, each request with `curl.exe` to exactly the URL
+/// the script writes. Where a real machine would stop (no shell file, a
+/// script line it cannot run, Setup at a page or an error), the guest stops
+/// there too, running, with its activity saying why.
+extension LabGuestSimulator {
+    /// Names wimboot uses to boot; every other loaded file is injected into `System32`.
+    static let wimbootBootFiles: Set<String> = ["bootmgr", "bootmgr.exe", "bootmgr.efi", "bootx64.efi", "bootia32.efi",
+                                                "bootaa64.efi", "bcd", "boot.sdi", "boot.wim"]
+
+    func vizorWinPE(_ key: String, node: LabRazorBoot, images: [LabIPXEImage]) async throws {
+        guard let kernel = images.first(where: { $0.command == "kernel" }), kernel.name.lowercased().hasPrefix("wimboot") else {
+            return setActivity(key, "iPXE booted \(images.first?.name ?? "nothing"), which the lab does not run: it knows wimboot")
+        }
+        var system32: [String: [UInt8]] = [:]
+        for image in images where image.command != "kernel" && !Self.wimbootBootFiles.contains(image.name.lowercased()) {
+            system32[LabScriptText.pathKey(LabWinPEShell.systemRoot + "\\System32\\" + image.name)] = image.body
+        }
+        let stand = images.first { $0.name.lowercased() == "boot.wim" }.flatMap { LabShareStandIn(bootWIM: $0.url) }
+        setActivity(key, "WinPE")
+        try await pause(LabGuestPhaseWeight.winpe)
+        if currentFaults(key).hang == .winpe { try await hang(key) }
+
+        guard let shellFile = system32[LabScriptText.pathKey(LabWinPEShell.systemRoot + #"\System32\winpeshl.ini"#)] else {
+            return setActivity(key, "WinPE: no winpeshl.ini was injected, so WinPE started Windows Setup's own shell, "
+                                    + "which waits at its language page for someone at the console")
+        }
+        do {
+            let shell = try LabWinPEShell.parse(String(decoding: shellFile, as: UTF8.self))
+            for app in shell.apps {
+                let program = app.path.lowercased()
+                if program.hasSuffix(#"\system32\wpeinit.exe"#) { continue }
+                guard program.hasSuffix(#"\system32\cmd.exe"#) else {
+                    throw LabGuestFailure("winpeshl.ini launches \(app.path), which the lab's WinPE cannot run")
+                }
+                let words = app.arguments.split(separator: " ", maxSplits: 1).map(String.init)
+                guard words.count == 2, ["/k", "/c"].contains(words[0].lowercased()) else {
+                    throw LabGuestFailure("winpeshl.ini runs cmd.exe with '\(app.arguments)', not /k or /c and a script")
+                }
+                guard let script = system32[LabScriptText.pathKey(words[1])] else {
+                    throw LabGuestFailure("cmd.exe cannot find \(words[1]): no such file was injected; WinPE sits at a command prompt")
+                }
+                let name = words[1].split(separator: "\\").last.map(String.init) ?? words[1]
+                try await runStartup(key, node: node, name: name, text: String(decoding: script, as: UTF8.self), system32: system32,
+                                     share: stand)
+                return
+            }
+            setActivity(key, "WinPE: winpeshl.ini ran its apps and WinPE restarts")
+        } catch let failure as LabGuestFailure {
+            setActivity(key, "WinPE stopped: \(failure.message)")
+        }
+    }
+
+    /// `vizor-winpe.cmd` as cmd.exe runs it, for the statements the lab reads from it.
+    private func runStartup(_ key: String, node: LabRazorBoot, name: String, text: String, system32: [String: [UInt8]],
+                            share: LabShareStandIn?) async throws {
+        let startup = try LabWinPEStartup.parse(text, name: name)
+        let curl = system32[LabScriptText.pathKey(LabWinPEShell.systemRoot + #"\System32\curl.exe"#)] != nil || options.winpeHasCurl
+        if startup.checksCurl, !curl {
+            throw LabGuestFailure("\(name) stopped: this WinPE has no curl.exe in System32")
+        }
+        // ipconfig /all shows each MAC as 52-54-00-AA-BB-01; the script numbers them net0, net1, ...
+        guard let machine = tracked[key]?.machine, !machine.macs.isEmpty else {
+            throw LabGuestFailure("\(name) stopped: no network adapter with a MAC address was found")
+        }
+        let hwid = machine.macs.enumerated().map { "net\($0.offset)=\($0.element.uppercased().replacingOccurrences(of: ":", with: "-"))" }
+            .joined(separator: "&")
+        var nodeID: String?
+        for attempt in 1...max(1, startup.nodeTries) where nodeID == nil {
+            let url = try startup.expand(startup.nodeURL, runtime: ["VZ_HWID": hwid])
+            let answer = await request(key, url, client: .curl)
+            if answer.succeeded { nodeID = LabWinPEStartup.nodeID(fromAnswer: answer.text) }
+            if nodeID == nil, attempt < startup.nodeTries { try await pause(1) }
+        }
+        guard let nodeID else { throw LabGuestFailure("\(name) stopped: Razor did not tell this node its id") }
+        let runtime = ["VZ_HWID": hwid, "VZ_ID": nodeID]
+        func report(_ kind: LabWinPEStartup.Report, _ values: [String: String] = [:]) async throws {
+            let message = try startup.expand(kind.rawValue, runtime: runtime.merging(values) { $1 })
+            let url = try startup.expand(startup.logURL, runtime: runtime, arguments: [startup.reports[kind] ?? "info", message])
+            _ = await request(key, url, client: .curl)
+        }
+        try await report(.started)
+        try await pause(LabGuestPhaseWeight.shareMap)
+
+        var mapped = false
+        for attempt in 1...max(1, startup.mapTries) {
+            var code = 0
+            for (index, command) in startup.mapCommands.enumerated() where index == 0 || !command.onlyAfterFailure || code != 0 {
+                code = await netUse(command)
+            }
+            try await report(.mapTry, ["VZ_TRY": String(attempt), "VZ_RC": String(code)])
+            if code == 0 { mapped = true; break }
+            if attempt < startup.mapTries { try await pause(1) }
+        }
+        guard mapped else {
+            try await report(.mapFailed)
+            throw LabGuestFailure("\(name) stopped: the share \(startup.mapCommands.first?.share ?? "") could not be mapped")
+        }
+
+        try await report(.startInstaller)
+        setActivity(key, "setup")
+        let code = try await runSetup(key, answerFile: startup.answerFile, system32: system32, share: share)
+        try await report(.setupExit, ["VZ_RC": String(code)])
+        guard code == 0 else {
+            try await report(.setupFailed, ["VZ_RC": String(code)])
+            throw LabGuestFailure("setup failed with exit code \(code)")
+        }
+        let finished = try startup.expand(startup.finishedURL, runtime: runtime)
+        _ = await request(key, finished, client: .curl)
+        try Task.checkCancellation()
+        guard startup.rebootsAfterSetup else { throw LabGuestFailure("\(name) ended without restarting; WinPE sits at a command prompt") }
+        try await restart(key)
+    }
+
+    /// `net use` against the share: without a Samba exposure to check against,
+    /// the lab's stand-in share maps, as one that is there would.
+    private func netUse(_ command: LabWinPEStartup.NetUse) async -> Int {
+        0
+    }
+
+    /// setup.exe from the share with the injected answer file; returns its
+    /// exit code, or waits for ever where Setup waits for someone.
+    private func runSetup(_ key: String, answerFile: String, system32: [String: [UInt8]], share: LabShareStandIn?) async throws -> Int {
+        guard let share, await share.exists("setup.exe") else {
+            // cmd.exe: 'Z:\setup.exe' is not recognized as an internal or external command.
+            return 9009
+        }
+        guard let answer = system32[LabScriptText.pathKey(answerFile)] else {
+            try await waitAtSetup(key, "Windows Setup cannot find the answer file \(answerFile)")
+            return 1
+        }
+        let installed: LabInstalledWindows
+        do {
+            let medium = try await share.medium()
+            installed = try LabWindowsSetup.apply(answerFile: String(decoding: answer, as: UTF8.self), path: answerFile, medium: medium)
+        } catch {
+            try await waitAtSetup(key, "\(error)")
+            return 1
+        }
+        // Setup wipes disk 0 as the answer file says and applies the image.
+        var disk = LabGuestDisk()
+        disk.phase = .blank
+        disk.node = tracked[key]?.disk.node
+        if let node = disk.node { disk.steps = await postInstallSteps(node: node) }
+        tracked[key]?.disk = disk
+        try await pause(LabGuestPhaseWeight.setup)
+        if currentFaults(key).hang == .setup { try await hang(key) }
+        let code = currentFaults(key).setupExitCode ?? 0
+        try Task.checkCancellation()
+        if code == 0 {
+            tracked[key]?.disk.windows = installed
+            tracked[key]?.disk.phase = .setupApplied
+        }
+        return code
+    }
+
+    /// Setup shows a page or an error dialog and waits: nothing more happens until the VM is stopped.
+    private func waitAtSetup(_ key: String, _ reason: String) async throws {
+        setActivity(key, "setup: \(reason)")
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// One HTTP GET by a client inside the guest, recorded in its status.
+    func request(_ key: String, _ url: String, client: LabGuestClient, timeout: Duration = .seconds(15)) async -> LabGuestHTTPAnswer {
+        let answer = await LabGuestHTTP.get(url, client: client, timeout: timeout)
+        if !Task.isCancelled {
+            tracked[key]?.requests.append("\(answer.status.map(String.init) ?? "error") \(client.rawValue) \(LabGuestHTTP.shown(url))")
+        }
+        return answer
+    }
+}

@@ -1,0 +1,137 @@
+import BackendKit
+import Foundation
+import LabRazor
+import Testing
+@testable import VizorModel
+import VizorLab
+import VizorProvisioning
+import VizorStore
+
+/// One install through the orchestrator against the lab, with the artefacts
+/// the production publisher renders and serves, and the guest that runs
+/// them watched while it lives (a VM that became a template is forgotten).
+struct GuestInstall {
+    var job: JournalJob
+    /// The job log's messages, oldest first.
+    var log: [String]
+    var node: String
+    /// `stage_done` names as the job log has them, oldest first.
+    var stages: [String]
+    /// The guest as last seen.
+    var guest: LabGuestStatus?
+    /// Artefacts the server handed out for the job (among its latest deliveries).
+    var delivered: [ArtefactDelivery]
+    /// What the job's artefacts were rendered as, for the bound node.
+    var bundle: ArtefactBundle?
+    var production: LabInstallBackends.Production
+    /// Razor's `/svc` base, as the artefacts write it.
+    var razorService: String
+
+    var requests: [String] { guest?.requests ?? [] }
+    var summary: String { "\(job.status.rawValue) \(job.error ?? "")\nstages: \(stages)\nguest: \(guest?.activity ?? "gone")\nrequests:\n" + requests.joined(separator: "\n") + "\nlog:\n" + log.suffix(12).joined(separator: "\n") }
+}
+
+/// Latest status of one guest, kept while a test's install runs.
+actor GuestWatch {
+    var last: LabGuestStatus?
+    var bundle: ArtefactBundle?
+    func keep(_ status: LabGuestStatus?) { if let status { last = status } }
+    func keep(bundle: ArtefactBundle?) { if let bundle { self.bundle = bundle } }
+}
+
+enum GuestInstallRun {
+    static let desktop = "Windows Server 2022 Standard (Desktop Experience)"
+    static let core = "Windows Server 2022 Standard"
+
+    /// Installs `edition` of the sample Server 2022 ISO on `kind`; a failed job is retried up to `retries` times.
+    static func run(_ kind: HypervisorKind, edition: String = desktop, options: LabSimulationOptions = .fastest,
+                    stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
+                    configure: (inout InstallRequest) -> Void = { _ in }) async throws -> GuestInstall {
+        let suite = try await LabSuite.start(simulation: options)
+        let backends: LabInstallBackends
+        do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true) } catch {
+            await suite.stop()
+            throw error
+        }
+        do {
+            let result = try await run(kind, suite: suite, backends: backends, edition: edition, stallTimeout: stallTimeout,
+                                       retries: retries, timeout: timeout, configure: configure)
+            await backends.finish()
+            await suite.stop()
+            return result
+        } catch {
+            await backends.finish()
+            await suite.stop()
+            throw error
+        }
+    }
+
+    private static func run(_ kind: HypervisorKind, suite: LabSuite, backends: LabInstallBackends, edition: String,
+                            stallTimeout: TimeInterval, retries: Int, timeout: TimeInterval,
+                            configure: (inout InstallRequest) -> Void) async throws -> GuestInstall {
+        let production = try #require(backends.production)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-guest-\(UUID().uuidString)")
+        let journal = try InstallJournal(url: dir.appendingPathComponent("vizor.sqlite"))
+        let orchestrator = InstallOrchestrator(
+            journal: journal, backends: backends,
+            configuration: OrchestratorConfiguration(leaseTTL: 6, pollInterval: 0.05, stallTimeout: stallTimeout, outageLimit: 20))
+        var request = try LabInstallTests().request(kind, production: production, edition: edition)
+        configure(&request)
+        let jobID = InstallOrchestrator.newJobID()
+        try production.secrets.save(JobSecrets(administratorPassword: "Lab-only-Pass1!"), job: jobID)
+        let job = try await orchestrator.submit(request, id: jobID)
+        let watch = GuestWatch()
+        let watcher = Task {
+            while !Task.isCancelled {
+                let created = try? await journal.steps(job.id).reduce(into: [String: String]()) { $0.merge($1.created) { $1 } }
+                if let mac = created?["mac"] { await watch.keep(await suite.simulator?.status(forMAC: mac)) }
+                await watch.keep(bundle: await production.serving.registry.bundle(job: job.id))
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        var finished = try #require(try await withTimeout(timeout, clock: SystemClock(), backend: "test") {
+            try await orchestrator.drive(job.id)
+        }.job)
+        var left = retries
+        while finished.status == .failed, left > 0 {
+            left -= 1
+            _ = try await orchestrator.retry(job.id)
+            finished = try #require(try await withTimeout(timeout, clock: SystemClock(), backend: "test") {
+                try await orchestrator.drive(job.id)
+            }.job)
+        }
+        watcher.cancel()
+        let log = try await journal.log(job.id).map(\.message)
+        let node = try await journal.steps(job.id).first { $0.step == .provision }?.created["node"] ?? ""
+        return GuestInstall(job: finished, log: log, node: node,
+                            stages: log.filter { $0.hasPrefix("stage_done ") }.map { String($0.dropFirst("stage_done ".count)) },
+                            guest: await watch.last, delivered: await production.serving.registry.deliveries(job: job.id),
+                            bundle: await watch.bundle, production: production,
+                            razorService: RenderedArtefactPublisher.serviceURL(apiURL: backends.suite.endpoint(named: labRazorName)?.url ?? ""))
+    }
+}
+
+/// Installs whose guest runs what Vizor rendered, as a real machine would.
+@Suite("The lab guest runs the rendered artefacts", .serialized)
+struct LabGuestInstallTests {
+    /// WinPE runs the injected winpeshl.ini and start-up: curl.exe asks Razor for the node id from the MACs,
+    /// reports each stage through the URLs the script writes, and Setup installs the image the answer file names.
+    @Test func winPEAndSetupRunTheInjectedFilesThroughTheURLsWrittenThere() async throws {
+        let install = try await GuestInstallRun.run(.xenserver)
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+        let id = try #require(Int(install.node.dropFirst("node".count)))
+        let svc = install.razorService
+        let mac = try #require(install.guest?.mac).uppercased().replacingOccurrences(of: ":", with: "-")
+        let winpe = install.requests.filter { $0.contains(" curl ") }
+        #expect(winpe == [
+            "200 curl \(svc)/nodeid?net0=\(mac)",
+            "204 curl \(svc)/log/\(id)?severity=info&msg=winpe_started_node_\(id)",
+            "204 curl \(svc)/log/\(id)?severity=info&msg=net_use_try_1_exit_code_0",
+            "204 curl \(svc)/log/\(id)?severity=info&msg=start_installer",
+            "204 curl \(svc)/log/\(id)?severity=info&msg=setup_exit_code_0",
+            "204 curl \(svc)/stage-done/\(id)?name=finished",
+        ], "\(install.summary)")
+        #expect(install.guest?.installedImage == "2 \(GuestInstallRun.desktop)")
+        #expect(install.log.contains("log: winpe_started_node_\(id)"), "\(install.log.prefix(20))")
+    }
+}
