@@ -134,4 +134,20 @@ struct LabGuestInstallTests {
         #expect(install.guest?.installedImage == "2 \(GuestInstallRun.desktop)")
         #expect(install.log.contains("log: winpe_started_node_\(id)"), "\(install.log.prefix(20))")
     }
+
+    /// Finding 1: once Razor has bound the node, the artefact server answers only requests that name it. The
+    /// runner download (FirstLogonCommands) and the runner's manifest are fetched inside Windows, where nothing
+    /// rewrites URLs per node; unless they name the node, they are answered 403 and the sequence never starts.
+    @Test func theBoundNodeGetsTheRunnerAndItsManifestAndTheSequenceStarts() async throws {
+        let install = try await GuestInstallRun.run(.xenserver)
+        let runner = install.requests.filter { $0.contains("/\(ArtefactName.runner)?") }
+        #expect(runner.count == 1 && runner.allSatisfy { $0.hasPrefix("200 ") && $0.hasSuffix("&node=\(install.node)") },
+                "\(install.summary)")
+        let manifest = install.requests.filter { $0.contains("/artefacts/") && !$0.contains("/\(ArtefactName.runner)?") }
+        #expect(manifest.count == 2 + 3 && manifest.allSatisfy { $0.hasPrefix("200 WebClient ") }, "\(manifest)")
+        #expect(install.stages.contains("guest-tools_begins") && install.job.status == .succeeded, "\(install.summary)")
+        let delivered = Set(install.delivered.map(\.name))
+        #expect(delivered.isSuperset(of: [ArtefactName.runner, ArtefactName.regional, ArtefactName.sysprep]), "\(delivered)")
+        #expect(install.delivered.allSatisfy { $0.node == install.node })
+    }
 }

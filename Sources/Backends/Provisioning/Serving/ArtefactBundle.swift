@@ -18,6 +18,9 @@ public struct ArtefactBundle: Sendable, Equatable {
     public let jobID: String
     public let artefacts: [String: Artefact]
     public let plan: PostInstallPlan
+    /// What the bundle was rendered from, to render it again for its node.
+    public let install: ValidatedInstall
+    public let context: ServingContext
 
     /// Renders everything; throws `.invalidInput` when the serving context is unusable.
     public static func render(_ install: ValidatedInstall, context: ServingContext) throws -> ArtefactBundle {
@@ -40,7 +43,15 @@ public struct ArtefactBundle: Sendable, Equatable {
         for step in plan.steps {
             add(step.fileName, StepRenderer.render(step, install: install))
         }
-        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan)
+        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan, install: install, context: context)
+    }
+
+    /// The same files rendered for the node the job is bound to: every
+    /// artefact URL in them names the node (see `ArtefactRegistry.bind`).
+    public func bound(to node: String) throws -> ArtefactBundle {
+        var context = context
+        context.node = node
+        return try Self.render(install, context: context)
     }
 
     /// Convenience for callers holding an unchecked spec: validates, then renders.

@@ -101,7 +101,8 @@ extension LabGuestSimulator {
     // MARK: Windows
 
     private func bootFromDisk(_ key: String) async throws {
-        // For now, every installed Windows takes its post-install steps from the node metadata.
+        // Installed from Vizor's answer file: Windows runs what was rendered (LabGuestWindows.swift).
+        if disk(key).windows != nil { return try await bootInstalledWindows(key) }
         switch disk(key).phase {
         case .setupApplied:
             setActivity(key, "Windows setup: specialize and OOBE")
@@ -212,7 +213,7 @@ extension LabGuestSimulator {
 
     // MARK: Helpers
 
-    func postInstallSteps(node: String) async -> [String] {
+    private func postInstallSteps(node: String) async -> [String] {
         guard let json = await razor.nodeJSON(node),
               let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let metadata = object["metadata"] as? [String: Any] else { return options.postInstallSteps }

@@ -147,7 +147,6 @@ extension LabGuestSimulator {
         var disk = LabGuestDisk()
         disk.phase = .blank
         disk.node = tracked[key]?.disk.node
-        if let node = disk.node { disk.steps = await postInstallSteps(node: node) }
         tracked[key]?.disk = disk
         try await pause(LabGuestPhaseWeight.setup)
         if currentFaults(key).hang == .setup { try await hang(key) }
