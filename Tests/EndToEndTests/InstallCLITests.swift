@@ -74,7 +74,7 @@ struct InstallCLITests {
                            "--time-zone", "Europe/Zurich", "--instant"]
     static let startCloud = ["install", "start", "--site", "lab", "--backend", "cloudstack", "--zone", "lab-zone-1",
                              "--offering", "Medium Instance", "--disk-offering", "Custom", "--disk", "32",
-                             "--image", "Windows_Server_2022_x64_en-US.iso", "--edition", "Windows Server 2022 Datacenter (Desktop Experience)",
+                             "--image", "Windows_Server_2022_x64_en-US.iso", "--edition", "Windows Server 2022 Datacenter",
                              "--public", "--featured"]
 
     // MARK: no configuration: the in-process lab
@@ -121,8 +121,8 @@ struct InstallCLITests {
               - image: w2022
                 path: \(iso)
                 editions:
-                  - {index: 2, name: Windows Server 2022 Standard}
-                  - {index: 4, name: Windows Server 2022 Datacenter}
+                  - {index: 1, name: Windows Server 2022 Standard}
+                  - {index: 3, name: Windows Server 2022 Datacenter}
             targets:
               - {site: lab, hypervisor: cloudstack, zone: lab-zone-1, offering: Medium Instance}
               - {site: lab, hypervisor: xenserver}

@@ -150,4 +150,14 @@ struct LabGuestInstallTests {
         #expect(delivered.isSuperset(of: [ArtefactName.runner, ArtefactName.regional, ArtefactName.sysprep]), "\(delivered)")
         #expect(install.delivered.allSatisfy { $0.node == install.node })
     }
+
+    /// Finding 7: Server Core has no Explorer, which is what runs the Run keys at logon. The sequence must go
+    /// on after the guest-tools restart on every edition the catalogue offers, Core ones included.
+    @Test func onServerCoreTheSequenceGoesOnAfterTheGuestToolsRestart() async throws {
+        let install = try await GuestInstallRun.run(.xenserver, edition: GuestInstallRun.core)
+        #expect(install.guest?.installedImage == "1 \(GuestInstallRun.core)")
+        #expect(install.stages == ["finished", "guest-tools_begins", "guest-tools_ends", "regional-settings_begins",
+                                   "regional-settings_ends", "seal_begins", "seal_ends", "postinstall_finished"], "\(install.summary)")
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+    }
 }

@@ -37,6 +37,20 @@ import VizorProvisioning
         #expect(bundle.plan.expectedStages.count == 2 + 2 * bundle.plan.steps.count)
     }
 
+    /// Run keys are processed by Explorer, which Server Core lacks: the runner resumes through a Task
+    /// Scheduler task with a logon trigger, registered through the COM API (Windows 7 on, no password asked).
+    @Test func theRunnerResumesThroughALogonTaskOnEveryEditionNotARunKey() throws {
+        let runner = try Fixtures.bundle(Fixtures.cases[0]).artefacts["vizor-runner.ps1"]!.text
+        for needle in ["New-Object -ComObject 'Schedule.Service'", "$task.Triggers.Create(9)", "$task.Principal.LogonType = 3",
+                       "RegisterTaskDefinition($VizorTaskName, $task, 6, $user, $null, 3)", "DeleteTask($VizorTaskName, 0)"] {
+            #expect(runner.contains(needle), "\(needle)")
+        }
+        #expect(!runner.contains(#"CurrentVersion\Run"#))
+        let register = try #require(runner.range(of: "\nRegister-VizorResume\n"))
+        let loop = try #require(runner.range(of: "\nforeach ($step in $VizorSteps) {"))
+        #expect(register.upperBound <= loop.lowerBound, "registered before the first step can restart the machine")
+    }
+
     @Test func stageNamesReadBack() {
         #expect(StageEvent(stageName: "finished") == .setupFinished)
         #expect(StageEvent(stageName: "guest-tools_begins") == .stepBegan("guest-tools"))

@@ -1,7 +1,8 @@
 /// Renders `vizor-runner.ps1`, the post-install sequence engine. It runs the
 /// plan's steps in order, keeps one state file per step (pending, running,
-/// done, failed) so a reboot resumes at the step it interrupted, re-registers
-/// itself in the Run key until the sequence ends, and posts every step's
+/// done, failed) so a reboot resumes at the step it interrupted, starts again
+/// at every logon through a scheduled task until the sequence ends (a Run key
+/// would need Explorer, which Server Core lacks), and posts every step's
 /// output and result to Razor's `/svc/log` and begin/end events through
 /// `/svc/stage-done`, so the dashboard can follow it live. Written for
 /// PowerShell 2.0 (Windows 7 / 2008 R2) and later.
@@ -31,7 +32,7 @@ public enum RunnerRenderer {
         $VizorSvc = \#(psQuote(context.razorServiceURL))
         $VizorDir = \#(psQuote(ArtefactName.guestDirectory))
         $VizorStateDir = Join-Path $VizorDir 'state'
-        $VizorRunKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Run'
+        $VizorTaskName = 'VizorRunner'
         $VizorFiles = @(
         \#(files)
         )
@@ -135,6 +136,38 @@ public enum RunnerRenderer {
         return $null
     }
 
+    function Register-VizorResume {
+        # A Task Scheduler task that starts the runner at this user's logon (auto-logon
+        # logs on after every restart), elevated, in the user's session as the Run key
+        # did. The Task Scheduler runs it on every edition: Run keys are processed by
+        # Explorer, and Server Core has none. The COM API works from Windows 7 on and
+        # needs no password for an interactive-token task.
+        $user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+        $service = New-Object -ComObject 'Schedule.Service'
+        $service.Connect()
+        $task = $service.NewTask(0)
+        $task.Settings.ExecutionTimeLimit = 'PT0S'
+        $task.Principal.UserId = $user
+        $task.Principal.LogonType = 3
+        $task.Principal.RunLevel = 1
+        $trigger = $task.Triggers.Create(9)
+        $trigger.UserId = $user
+        $action = $task.Actions.Create(0)
+        $action.Path = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+        $action.Arguments = ('-NoProfile -ExecutionPolicy Bypass -File "{0}"' -f (Join-Path $VizorDir 'vizor-runner.ps1'))
+        [void]$service.GetFolder('\').RegisterTaskDefinition($VizorTaskName, $task, 6, $user, $null, 3)
+    }
+
+    function Unregister-VizorResume {
+        try {
+            $service = New-Object -ComObject 'Schedule.Service'
+            $service.Connect()
+            $service.GetFolder('\').DeleteTask($VizorTaskName, 0)
+        } catch {
+            Write-VizorLocal ('the resume task was not removed: {0}' -f $_.Exception.Message)
+        }
+    }
+
     function Get-VizorStepState([string] $Name) {
         $file = Join-Path $VizorStateDir ($Name + '.state')
         if (Test-Path $file) {
@@ -184,10 +217,8 @@ public enum RunnerRenderer {
         exit 1
     }
 
-    # Start again at every logon (auto-logon) until the sequence has ended.
-    $runner = Join-Path $VizorDir 'vizor-runner.ps1'
-    $command = '"{0}\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -File "{1}"' -f $env:SystemRoot, $runner
-    Set-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -Value $command
+    # Start again at every logon (auto-logon) until the sequence has ended, on every edition.
+    Register-VizorResume
 
     foreach ($step in $VizorSteps) {
         $state = Get-VizorStepState $step.Name
@@ -203,7 +234,7 @@ public enum RunnerRenderer {
         if ($step.Seals) {
             # The last step powers the machine off: record the end first.
             Set-VizorStepState $step.Name 'done'
-            Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
+            Unregister-VizorResume
             Send-VizorStage ($step.Name + '_ends')
             Send-VizorStage 'postinstall_finished'
         }
@@ -237,7 +268,7 @@ public enum RunnerRenderer {
             exit 0
         }
     }
-    Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
+    Unregister-VizorResume
 
     """#
 }

@@ -7,7 +7,7 @@ $VizorJob = 'job-bios-x64'
 $VizorSvc = 'http://192.0.2.20:8150/svc'
 $VizorDir = 'C:\ProgramData\Vizor'
 $VizorStateDir = Join-Path $VizorDir 'state'
-$VizorRunKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Run'
+$VizorTaskName = 'VizorRunner'
 $VizorFiles = @(
     @{ Name = 'l18n.xml'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x64/l18n.xml?token=tok-0123456789abcdef0123' },
     @{ Name = 'sysprep.xml'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x64/sysprep.xml?token=tok-0123456789abcdef0123' },
@@ -112,6 +112,38 @@ function Get-VizorNodeId {
     return $null
 }
 
+function Register-VizorResume {
+    # A Task Scheduler task that starts the runner at this user's logon (auto-logon
+    # logs on after every restart), elevated, in the user's session as the Run key
+    # did. The Task Scheduler runs it on every edition: Run keys are processed by
+    # Explorer, and Server Core has none. The COM API works from Windows 7 on and
+    # needs no password for an interactive-token task.
+    $user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+    $service = New-Object -ComObject 'Schedule.Service'
+    $service.Connect()
+    $task = $service.NewTask(0)
+    $task.Settings.ExecutionTimeLimit = 'PT0S'
+    $task.Principal.UserId = $user
+    $task.Principal.LogonType = 3
+    $task.Principal.RunLevel = 1
+    $trigger = $task.Triggers.Create(9)
+    $trigger.UserId = $user
+    $action = $task.Actions.Create(0)
+    $action.Path = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+    $action.Arguments = ('-NoProfile -ExecutionPolicy Bypass -File "{0}"' -f (Join-Path $VizorDir 'vizor-runner.ps1'))
+    [void]$service.GetFolder('\').RegisterTaskDefinition($VizorTaskName, $task, 6, $user, $null, 3)
+}
+
+function Unregister-VizorResume {
+    try {
+        $service = New-Object -ComObject 'Schedule.Service'
+        $service.Connect()
+        $service.GetFolder('\').DeleteTask($VizorTaskName, 0)
+    } catch {
+        Write-VizorLocal ('the resume task was not removed: {0}' -f $_.Exception.Message)
+    }
+}
+
 function Get-VizorStepState([string] $Name) {
     $file = Join-Path $VizorStateDir ($Name + '.state')
     if (Test-Path $file) {
@@ -157,10 +189,8 @@ try {
     exit 1
 }
 
-# Start again at every logon (auto-logon) until the sequence has ended.
-$runner = Join-Path $VizorDir 'vizor-runner.ps1'
-$command = '"{0}\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -File "{1}"' -f $env:SystemRoot, $runner
-Set-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -Value $command
+# Start again at every logon (auto-logon) until the sequence has ended, on every edition.
+Register-VizorResume
 
 foreach ($step in $VizorSteps) {
     $state = Get-VizorStepState $step.Name
@@ -176,7 +206,7 @@ foreach ($step in $VizorSteps) {
     if ($step.Seals) {
         # The last step powers the machine off: record the end first.
         Set-VizorStepState $step.Name 'done'
-        Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
+        Unregister-VizorResume
         Send-VizorStage ($step.Name + '_ends')
         Send-VizorStage 'postinstall_finished'
     }
@@ -210,4 +240,4 @@ foreach ($step in $VizorSteps) {
         exit 0
     }
 }
-Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
+Unregister-VizorResume
