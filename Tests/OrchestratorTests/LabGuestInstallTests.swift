@@ -160,4 +160,15 @@ struct LabGuestInstallTests {
                                    "regional-settings_ends", "seal_begins", "seal_ends", "postinstall_finished"], "\(install.summary)")
         #expect(install.job.status == .succeeded, "\(install.summary)")
     }
+
+    /// Finding 11: at the first logon the network may not answer yet. The runner is downloaded in one
+    /// command with retries and a deadline per attempt, so attempts that get no answer do not end the install.
+    @Test func aRunnerDownloadThatGetsNoAnswerAtFirstIsRetriedAndTheSequenceRuns() async throws {
+        var options = LabSimulationOptions.fastest
+        options.faults = LabGuestFaults(unansweredRequestsAfterFirstLogon: 2)
+        let install = try await GuestInstallRun.run(.xenserver, options: options)
+        let runner = install.requests.filter { $0.contains("/\(ArtefactName.runner)?") }.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        #expect(runner == ["error HttpWebRequest", "error HttpWebRequest", "200 HttpWebRequest"], "\(install.summary)")
+        #expect(install.job.status == .succeeded && install.stages.last == "postinstall_finished", "\(install.summary)")
+    }
 }
