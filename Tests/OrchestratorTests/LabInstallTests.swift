@@ -39,7 +39,7 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
         let publisher: RenderedArtefactPublisher
     }
 
-    init(suite: LabSuite, productionArtefacts: Bool = false) throws {
+    init(suite: LabSuite, productionArtefacts: Bool = false, iso isoName: String = "Windows_Server_2022_x64_en-US.iso") throws {
         self.suite = suite
         let xapi = try #require(suite.servers.lazy.compactMap { $0 as? XAPILabServer }.first)
         let csServer = try #require(suite.servers.lazy.compactMap { $0 as? LabCloudStackServer }.first)
@@ -61,7 +61,7 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
         if productionArtefacts {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-labinstall-\(UUID().uuidString.prefix(8))")
             let isos = try SampleLibrary.ensure(in: root.appendingPathComponent("media"), realisticSizes: false)
-            let iso = try #require(isos.first { $0.lastPathComponent == "Windows_Server_2022_x64_en-US.iso" })
+            let iso = try #require(isos.first { $0.lastPathComponent == isoName })
             let serving = InstallServing(configuration: InstallServingConfiguration(
                 stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path))
             let service = RenderedArtefactPublisher.serviceURL(apiURL: razorLab.endpoint.url)

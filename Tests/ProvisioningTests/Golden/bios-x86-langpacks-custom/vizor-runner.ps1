@@ -8,6 +8,7 @@ $VizorSvc = 'http://192.0.2.20:8150/svc'
 $VizorDir = 'C:\ProgramData\Vizor'
 $VizorStateDir = Join-Path $VizorDir 'state'
 $VizorTaskName = 'VizorRunner'
+$VizorStorePolicy = 'HKLM:\SOFTWARE\Policies\Microsoft\WindowsStore'
 $VizorFiles = @(
     @{ Name = 'l18n.xml'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x86/l18n.xml?token=tok-0123456789abcdef0123' },
     @{ Name = 'step-01-guest-tools.ps1'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x86/step-01-guest-tools.ps1?token=tok-0123456789abcdef0123' },
@@ -147,6 +148,30 @@ function Unregister-VizorResume {
     }
 }
 
+function Disable-VizorStoreUpdates {
+    # Store apps that update for a user make sysprep /generalize fail (KB2769827):
+    # no automatic Store updates until the machine is sealed.
+    if (-not (Test-Path $VizorStorePolicy)) {
+        New-Item -Path $VizorStorePolicy -Force | Out-Null
+    }
+    Set-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload' -Value 2 -Type DWord
+}
+
+function Complete-VizorSequence {
+    # The machine is sealed and the end reported: stop resuming, give the Store its
+    # updates back, end the auto-logon with the build password, remove Vizor's files
+    # (the answer file, the job token) and power off.
+    Unregister-VizorResume
+    Remove-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload' -ErrorAction SilentlyContinue
+    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
+    Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
+    Remove-ItemProperty -Path $winlogon -Name 'DefaultPassword' -ErrorAction SilentlyContinue
+    Write-VizorLocal 'removing the Vizor files and powering off'
+    Set-Location -Path $env:SystemRoot
+    Remove-Item -Path $VizorDir -Recurse -Force -ErrorAction SilentlyContinue
+    Stop-Computer -Force
+}
+
 function Get-VizorStepState([string] $Name) {
     $file = Join-Path $VizorStateDir ($Name + '.state')
     if (Test-Path $file) {
@@ -192,8 +217,9 @@ try {
     exit 1
 }
 
-# Start again at every logon (auto-logon) until the sequence has ended, on every edition.
+# Start again at every logon (auto-logon) until the machine is sealed, on every edition.
 Register-VizorResume
+Disable-VizorStoreUpdates
 
 foreach ($step in $VizorSteps) {
     $state = Get-VizorStepState $step.Name
@@ -206,13 +232,6 @@ foreach ($step in $VizorSteps) {
     Set-VizorStepState $step.Name 'running'
     Send-VizorStage ($step.Name + '_begins')
     $global:VizorRebootRequested = $false
-    if ($step.Seals) {
-        # The last step powers the machine off: record the end first.
-        Set-VizorStepState $step.Name 'done'
-        Unregister-VizorResume
-        Send-VizorStage ($step.Name + '_ends')
-        Send-VizorStage 'postinstall_finished'
-    }
     # Each line of output goes to Razor as it appears, so the dashboard follows the step live.
     $failure = $null
     try {
@@ -225,11 +244,8 @@ foreach ($step in $VizorSteps) {
     } catch {
         $failure = $_
     }
-    if ($step.Seals -and -not $failure) {
-        # The sealing step removed the state directory and is powering off.
-        exit 0
-    }
     if ($failure) {
+        # The step stays to be run again: the next logon (a restart, or a retry from Vizor) resumes here.
         Set-VizorStepState $step.Name 'failed'
         Send-VizorLog ('step {0} failed: {1}' -f $step.Name, ($failure | Out-String).Trim()) 'error'
         Send-VizorStage ($step.Name + '_failed')
@@ -237,6 +253,12 @@ foreach ($step in $VizorSteps) {
     }
     Set-VizorStepState $step.Name 'done'
     Send-VizorStage ($step.Name + '_ends')
+    if ($step.Seals) {
+        # Sealed (sysprep succeeded, or nothing to generalize): only now is the sequence finished.
+        Send-VizorStage 'postinstall_finished'
+        Complete-VizorSequence
+        exit 0
+    }
     if ($global:VizorRebootRequested) {
         Send-VizorLog ('step {0} needs a restart; the sequence resumes after logon' -f $step.Name)
         Restart-Computer -Force

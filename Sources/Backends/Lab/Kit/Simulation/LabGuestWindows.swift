@@ -135,8 +135,13 @@ extension LabGuestSimulator {
         return true
     }
 
-    /// A logon session ends (restart, power-off, or sysprep starts).
-    private func endSession(_ key: String) {}
+    /// A logon session ends (restart, power-off, or sysprep starts): on a
+    /// client edition the Store has updated its apps for the user meanwhile,
+    /// unless its automatic updates were turned off (KB2769827).
+    private func endSession(_ key: String) {
+        guard let windows = disk(key).windows, windows.hasStore, !disk(key).storeAutoDownloadOff else { return }
+        tracked[key]?.disk.storeAppsUpdatedForUser = true
+    }
 
     // MARK: The runner's program
 
