@@ -4,6 +4,7 @@ import LabRazor
 import Testing
 @testable import VizorModel
 import VizorLab
+import VizorMedia
 import VizorProvisioning
 import VizorStore
 
@@ -26,6 +27,9 @@ struct GuestInstall {
     var production: LabInstallBackends.Production
     /// Razor's `/svc` base, as the artefacts write it.
     var razorService: String
+    /// Requests the media and artefact server answered, tokens hidden, and when the job was bound to its node.
+    var served: [InstallRequestLog.Entry]
+    var boundAt: Date?
 
     var requests: [String] { guest?.requests ?? [] }
     var summary: String { "\(job.status.rawValue) \(job.error ?? "")\nstages: \(stages)\nguest: \(guest?.activity ?? "gone")\nrequests:\n" + requests.joined(separator: "\n") + "\nlog:\n" + log.suffix(12).joined(separator: "\n") }
@@ -35,8 +39,12 @@ struct GuestInstall {
 actor GuestWatch {
     var last: LabGuestStatus?
     var bundle: ArtefactBundle?
+    var boundAt: Date?
     func keep(_ status: LabGuestStatus?) { if let status { last = status } }
-    func keep(bundle: ArtefactBundle?) { if let bundle { self.bundle = bundle } }
+    func keep(bundle: ArtefactBundle?, boundAt: Date?) {
+        if let bundle { self.bundle = bundle }
+        if let boundAt { self.boundAt = boundAt }
+    }
 }
 
 enum GuestInstallRun {
@@ -47,7 +55,7 @@ enum GuestInstallRun {
     static func run(_ kind: HypervisorKind, iso: String = "Windows_Server_2022_x64_en-US.iso", edition: String = desktop,
                     options: LabSimulationOptions = .fastest,
                     stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
-                    configure: (inout InstallRequest) -> Void = { _ in }) async throws -> GuestInstall {
+                    configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void = { _, _ in }) async throws -> GuestInstall {
         let suite = try await LabSuite.start(simulation: options)
         let backends: LabInstallBackends
         do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso) } catch {
@@ -69,7 +77,7 @@ enum GuestInstallRun {
 
     private static func run(_ kind: HypervisorKind, suite: LabSuite, backends: LabInstallBackends, edition: String,
                             stallTimeout: TimeInterval, retries: Int, timeout: TimeInterval,
-                            configure: (inout InstallRequest) -> Void) async throws -> GuestInstall {
+                            configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void) async throws -> GuestInstall {
         let production = try #require(backends.production)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-guest-\(UUID().uuidString)")
         let journal = try InstallJournal(url: dir.appendingPathComponent("vizor.sqlite"))
@@ -77,7 +85,7 @@ enum GuestInstallRun {
             journal: journal, backends: backends,
             configuration: OrchestratorConfiguration(leaseTTL: 6, pollInterval: 0.05, stallTimeout: stallTimeout, outageLimit: 20))
         var request = try LabInstallTests().request(kind, production: production, edition: edition)
-        configure(&request)
+        try configure(&request, production)
         let jobID = InstallOrchestrator.newJobID()
         try production.secrets.save(JobSecrets(administratorPassword: "Lab-only-Pass1!"), job: jobID)
         let job = try await orchestrator.submit(request, id: jobID)
@@ -86,7 +94,8 @@ enum GuestInstallRun {
             while !Task.isCancelled {
                 let created = try? await journal.steps(job.id).reduce(into: [String: String]()) { $0.merge($1.created) { $1 } }
                 if let mac = created?["mac"] { await watch.keep(await suite.simulator?.status(forMAC: mac)) }
-                await watch.keep(bundle: await production.serving.registry.bundle(job: job.id))
+                await watch.keep(bundle: await production.serving.registry.bundle(job: job.id),
+                                 boundAt: await production.serving.registry.boundAt(job: job.id))
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -108,7 +117,8 @@ enum GuestInstallRun {
                             stages: log.filter { $0.hasPrefix("stage_done ") }.map { String($0.dropFirst("stage_done ".count)) },
                             guest: await watch.last, delivered: await production.serving.registry.deliveries(job: job.id),
                             bundle: await watch.bundle, production: production,
-                            razorService: RenderedArtefactPublisher.serviceURL(apiURL: backends.suite.endpoint(named: labRazorName)?.url ?? ""))
+                            razorService: RenderedArtefactPublisher.serviceURL(apiURL: backends.suite.endpoint(named: labRazorName)?.url ?? ""),
+                            served: production.serving.requests.all, boundAt: await watch.boundAt)
     }
 }
 
@@ -189,12 +199,66 @@ struct LabGuestInstallTests {
     /// Finding 8: Store apps that update for a user make sysprep /generalize fail (KB2769827). On a client
     /// edition the Store's automatic updates stay off from the first logon until the machine is sealed.
     @Test func aClientEditionSealsForItsTemplateWithoutTheStoreUpdatingItsApps() async throws {
-        let install = try await GuestInstallRun.run(.xenserver, iso: "Windows_11_22H2_x64_en-US_de-DE.iso", edition: "Windows 11 Pro") {
+        let install = try await GuestInstallRun.run(.xenserver, iso: "Windows_11_22H2_x64_en-US_de-DE.iso", edition: "Windows 11 Pro") { request, _ in
             // Client media without ei.cfg stop at Setup's product key page without one (Microsoft's generic Pro key).
-            $0.options["productKey"] = "VK7JG-NPHTM-C97JM-9MPGT-3V66T"
+            request.options["productKey"] = "VK7JG-NPHTM-C97JM-9MPGT-3V66T"
         }
         #expect(install.guest?.installedImage == "3 Windows 11 Pro")
         #expect(install.stages.suffix(3) == ["seal_begins", "seal_ends", "postinstall_finished"], "\(install.summary)")
         #expect(install.job.status == .succeeded, "\(install.summary)")
+    }
+
+    /// Every URL written in every rendered artefact (as the bound node is served them) is fetched by the guest
+    /// exactly as written, and the server's access log shows each one answered 200 after the node was bound.
+    /// The case covers a template, guest tools, a language pack, a UI language and a custom step.
+    @Test func everyURLInEveryArtefactIsFetchedAsWrittenAndAnswered200AfterTheBind() async throws {
+        let install = try await GuestInstallRun.run(.xenserver, iso: "Windows_11_22H2_x64_en-US_de-DE.iso", edition: "Windows 11 Pro") { request, production in
+            request.options["productKey"] = "VK7JG-NPHTM-C97JM-9MPGT-3V66T"
+            request.options["uiLanguage"] = "fr-FR"
+            request.customSteps = [RequestedCustomStep(name: "hello", script: "Write-Output 'hello'\n", source: "hello.ps1")]
+            let isos = try SampleLibrary.ensure(in: production.root.appendingPathComponent("media"), realisticSizes: false)
+            let packs = InstallChoices.languagePacks(in: isos.map { MediaAnalyzer().analyze($0) })
+            request.languagePacks = packs.filter { $0.language == "fr-FR" && $0.build == 22621 }
+        }
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+        let bundle = try #require(install.bundle)
+        let boundAt = try #require(install.boundAt)
+        #expect(bundle.context.node == install.node)
+        var urls = Set<String>()
+        for artefact in bundle.artefacts.values { urls.formUnion(Self.urls(in: artefact.text)) }
+        // The Razor service base is written for scripts to append their paths to; nothing fetches it as it is.
+        urls.remove(bundle.context.razorServiceURL)
+        #expect(urls.contains { $0.contains("/langpacks/") } && urls.contains { $0.contains("-custom-hello.ps1?") }, "\(urls.sorted())")
+        let server = try #require(URL(string: bundle.context.artefactBaseURL)).port
+        for url in urls.sorted() {
+            let parsed = try #require(URL(string: url), "\(url)")
+            if parsed.port == server {
+                let target = InstallRequestLog.hidingTokens(String(url.dropFirst(url.distance(from: url.startIndex, to: try #require(url.range(of: "/", range: url.index(url.startIndex, offsetBy: 8)..<url.endIndex)).lowerBound))))
+                let answers = install.served.filter { $0.record.path == target }
+                #expect(answers.contains { $0.record.status == 200 && $0.time >= boundAt }, "\(target): \(answers.map(\.record.line))")
+                #expect(answers.allSatisfy { $0.record.status == 200 }, "\(target): \(answers.map(\.record.line))")
+            } else {
+                // Not Vizor's server (wimboot in Razor's repo store): the guest's own record of the answer.
+                #expect(install.guest?.fetches.contains("200 \(LabIPXELoad(command: "", url: url).shownURL)") == true, "\(url)")
+            }
+        }
+    }
+
+    /// The http(s) URLs written in a file, XML entities decoded, XML namespace names left out.
+    static func urls(in text: String) -> Set<String> {
+        let decoded = text.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        var found = Set<String>()
+        var rest = Substring(decoded)
+        while let start = rest.range(of: "http") {
+            let tail = rest[start.lowerBound...]
+            let url = tail.prefix { !" \t\r\n\"'<>`".contains($0) }
+            let before = decoded[..<start.lowerBound].suffix(12)
+            if url.hasPrefix("http://") || url.hasPrefix("https://"), !before.contains("xmlns") {
+                found.insert(String(url.hasSuffix(")") ? url.dropLast() : url))
+            }
+            rest = tail.dropFirst(4)
+        }
+        return found
     }
 }

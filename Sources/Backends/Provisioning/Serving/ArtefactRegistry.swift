@@ -1,4 +1,5 @@
 import BackendKit
+import Foundation
 
 /// A request for an artefact, as the HTTP layer hands it over.
 public struct ArtefactRequest: Sendable, Equatable {
@@ -70,6 +71,7 @@ public actor ArtefactRegistry {
         var bundle: ArtefactBundle
         var token: String
         var node: String?
+        var boundAt: Date?
     }
 
     private var jobs: [String: Entry] = [:]
@@ -81,7 +83,7 @@ public actor ArtefactRegistry {
 
     /// Registers (or replaces) a job's artefacts with its token, not bound to any node yet.
     public func register(_ bundle: ArtefactBundle, token: String) {
-        jobs[bundle.jobID] = Entry(bundle: bundle, token: token, node: nil)
+        jobs[bundle.jobID] = Entry(bundle: bundle, token: token, node: nil, boundAt: nil)
     }
 
     /// Restricts a job's artefacts to one node once its identity is known,
@@ -90,7 +92,7 @@ public actor ArtefactRegistry {
         guard let entry = jobs[job] else {
             throw BackendError(.notFound, backend: provisioningBackendName, message: "no artefacts registered for job \(job)")
         }
-        jobs[job] = Entry(bundle: try entry.bundle.bound(to: node), token: entry.token, node: node.lowercased())
+        jobs[job] = Entry(bundle: try entry.bundle.bound(to: node), token: entry.token, node: node.lowercased(), boundAt: Date())
     }
 
     /// Forgets a job; its URLs answer 404 from then on.
@@ -102,6 +104,9 @@ public actor ArtefactRegistry {
 
     /// The files a job's node is served now (rendered for it once the job is bound).
     public func bundle(job: String) -> ArtefactBundle? { jobs[job]?.bundle }
+
+    /// When the job was bound to its node, if it is.
+    public func boundAt(job: String) -> Date? { jobs[job]?.boundAt }
 
     /// What was served for a job (among the latest deliveries), oldest first.
     public func deliveries(job: String) -> [ArtefactDelivery] { recent.filter { $0.job == job } }

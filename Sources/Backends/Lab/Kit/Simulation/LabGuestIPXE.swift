@@ -82,12 +82,12 @@ struct LabIPXEImage: Sendable {
 
 extension LabGuestSimulator {
     /// How much of each image the simulated loader reads: enough to prove the
-    /// file is served. wimboot itself reads boot.wim in pieces by range; the
-    /// files wimboot injects (a few KiB) are read whole.
+    /// file is served, and all of the files wimboot injects (a few KiB). iPXE
+    /// reads every image whole; the lab stops reading the big ones there.
     static let ipxeReadLimit = 64 * 1024
 
-    /// Runs the image loads of a script the way iPXE does, in order, each an
-    /// HTTP GET (ranged to the first bytes). The first load that fails ends
+    /// Runs the image loads of a script the way iPXE does, in order, each a
+    /// plain HTTP GET, as iPXE sends it. The first load that fails ends
     /// the script's happy path: as with `|| goto failed`, the guest goes to
     /// the `:failed` branch, where Vizor's script waits and reboots; the
     /// activity names the URL and the answer meanwhile. Returns the loaded
@@ -96,8 +96,7 @@ extension LabGuestSimulator {
         var images: [LabIPXEImage] = []
         for load in LabIPXELoad.loads(in: script) {
             setActivity(key, "iPXE: \(load.command) \(load.shownURL)")
-            let answer = await LabGuestHTTP.get(load.url, client: .ipxe, range: 0...(Self.ipxeReadLimit - 1),
-                                                limit: Self.ipxeReadLimit)
+            let answer = await LabGuestHTTP.get(load.url, client: .ipxe, limit: Self.ipxeReadLimit)
             try Task.checkCancellation()
             tracked[key]?.fetches.append("\(answer.status.map(String.init) ?? "error") \(load.shownURL)")
             if let failure = answer.failure {

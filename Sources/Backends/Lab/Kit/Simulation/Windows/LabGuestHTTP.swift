@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 
 /// The HTTP clients inside the lab's guest, each sending what the real one
-/// sends and nothing more: iPXE (its User-Agent; the lab reads only the head
-/// of big images, by range), `curl.exe` in WinPE (curl's default headers),
+/// sends and nothing more: iPXE (its User-Agent; the lab stops reading a big
+/// image after its head), `curl.exe` in WinPE (curl's default headers),
 /// and .NET's WebClient and HttpWebRequest in Windows PowerShell (no
 /// User-Agent, no other header of their own). The URL goes out as written.
 public enum LabGuestClient: String, Sendable {
