@@ -200,7 +200,7 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: [
                 "VizorModel", "VizorStore", "BackendKit", "VizorLab", "VizorXenServer", "VizorCloudStack", "VizorRazor",
-                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning",
+                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning", "VizorExposure",
             ],
             swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "VizorStore", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),

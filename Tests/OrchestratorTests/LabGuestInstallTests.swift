@@ -3,6 +3,7 @@ import Foundation
 import LabRazor
 import Testing
 @testable import VizorModel
+import VizorExposure
 import VizorLab
 import VizorMedia
 import VizorProvisioning
@@ -53,18 +54,19 @@ enum GuestInstallRun {
 
     /// Installs `edition` of the sample Server 2022 ISO on `kind`; a failed job is retried up to `retries` times.
     static func run(_ kind: HypervisorKind, iso: String = "Windows_Server_2022_x64_en-US.iso", edition: String = desktop,
-                    options: LabSimulationOptions = .fastest,
+                    options: LabSimulationOptions = .fastest, samba: SambaShareManager? = nil,
                     stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
-                    configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void = { _, _ in }) async throws -> GuestInstall {
+                    configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void = { _, _ in },
+                    whileRunning: @escaping @Sendable (LabSuite) async -> Void = { _ in }) async throws -> GuestInstall {
         let suite = try await LabSuite.start(simulation: options)
         let backends: LabInstallBackends
-        do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso) } catch {
+        do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso, samba: samba) } catch {
             await suite.stop()
             throw error
         }
         do {
             let result = try await run(kind, suite: suite, backends: backends, edition: edition, stallTimeout: stallTimeout,
-                                       retries: retries, timeout: timeout, configure: configure)
+                                       retries: retries, timeout: timeout, configure: configure, whileRunning: whileRunning)
             await backends.finish()
             await suite.stop()
             return result
@@ -77,7 +79,8 @@ enum GuestInstallRun {
 
     private static func run(_ kind: HypervisorKind, suite: LabSuite, backends: LabInstallBackends, edition: String,
                             stallTimeout: TimeInterval, retries: Int, timeout: TimeInterval,
-                            configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void) async throws -> GuestInstall {
+                            configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void,
+                            whileRunning: @escaping @Sendable (LabSuite) async -> Void) async throws -> GuestInstall {
         let production = try #require(backends.production)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-guest-\(UUID().uuidString)")
         let journal = try InstallJournal(url: dir.appendingPathComponent("vizor.sqlite"))
@@ -90,6 +93,8 @@ enum GuestInstallRun {
         try production.secrets.save(JobSecrets(administratorPassword: "Lab-only-Pass1!"), job: jobID)
         let job = try await orchestrator.submit(request, id: jobID)
         let watch = GuestWatch()
+        let side = Task { await whileRunning(suite) }
+        defer { side.cancel() }
         let watcher = Task {
             while !Task.isCancelled {
                 let created = try? await journal.steps(job.id).reduce(into: [String: String]()) { $0.merge($1.created) { $1 } }
@@ -260,5 +265,54 @@ struct LabGuestInstallTests {
             rest = tail.dropFirst(4)
         }
         return found
+    }
+
+}
+
+/// WinPE maps the install media share against a real Samba exposure (FUSE and smbd), with what the
+/// start-up writes: the share Vizor exposed, and the credentials there (none for a guest share).
+@Suite("The lab guest maps the share against Samba", .serialized)
+struct LabGuestSambaTests {
+    static func withSamba<T>(_ body: (LabSambaServer, SambaShareManager, LabSimulationOptions) async throws -> T) async throws -> T {
+        let smbd = try LabSambaServer()
+        defer {
+            smbd.stop()
+            smbd.remove()
+        }
+        var options = LabSimulationOptions.fastest
+        options.samba = LabGuestSamba(port: smbd.port)
+        return try await body(smbd, SambaShareManager(includeFile: smbd.includeFile, configFile: smbd.configFile), options)
+    }
+
+    @Test func theShareVizorExposedIsMappedAndSetupRunsFromIt() async throws {
+        let install = try await Self.withSamba { _, samba, options in
+            try await GuestInstallRun.run(.xenserver, options: options, samba: samba)
+        }
+        let startup = try #require(install.bundle?.artefacts[ArtefactName.winPEStartup]).text
+        #expect(startup.contains(#"set "VZ_SHARE=\\127.0.0.1\vizor-"#), "the Samba share Vizor exposed")
+        #expect(install.log.contains("log: net_use_try_1_exit_code_0"), "\(install.summary)")
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+    }
+
+    @Test func withoutTheSambaServerNetUseFailsEveryTryAndWinPEStops() async throws {
+        let install = try await Self.withSamba { smbd, samba, options in
+            // smbd goes away while iPXE loads WinPE, before the start-up maps the share (at a pace that leaves time for it).
+            var slower = options
+            slower.pace = .install(taking: .seconds(20))
+            return try await GuestInstallRun.run(.xenserver, options: slower, samba: samba, stallTimeout: 10, whileRunning: { suite in
+                while !Task.isCancelled, await suite.simulator?.statuses().contains(where: { $0.activity.hasPrefix("iPXE") }) != true {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                smbd.stop()
+            })
+        }
+        #expect(install.log.contains("log: net_use_try_1_exit_code_2") && install.log.contains("log: net_use_try_30_exit_code_2"),
+                "\(install.summary)")
+        #expect(install.log.contains("log: map_network_share_failed"), "\(install.summary)")
+        #expect(install.guest?.activity.contains("could not be mapped") == true, "\(install.guest?.activity ?? "")")
+        #expect(install.job.status == .failed && !install.stages.contains("finished"))
+        // Stopping the exposure with smbd gone still takes the image's FUSE mount down.
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(install.production.root.path), "\(mounts)")
     }
 }

@@ -5,6 +5,7 @@ import LabRazor
 import LabXAPI
 import Testing
 import VizorCloudStack
+import VizorExposure
 @testable import VizorModel
 import VizorLab
 import VizorMedia
@@ -39,7 +40,8 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
         let publisher: RenderedArtefactPublisher
     }
 
-    init(suite: LabSuite, productionArtefacts: Bool = false, iso isoName: String = "Windows_Server_2022_x64_en-US.iso") throws {
+    init(suite: LabSuite, productionArtefacts: Bool = false, iso isoName: String = "Windows_Server_2022_x64_en-US.iso",
+         samba: SambaShareManager? = nil) throws {
         self.suite = suite
         let xapi = try #require(suite.servers.lazy.compactMap { $0 as? XAPILabServer }.first)
         let csServer = try #require(suite.servers.lazy.compactMap { $0 as? LabCloudStackServer }.first)
@@ -63,7 +65,8 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
             let isos = try SampleLibrary.ensure(in: root.appendingPathComponent("media"), realisticSizes: false)
             let iso = try #require(isos.first { $0.lastPathComponent == isoName })
             let serving = InstallServing(configuration: InstallServingConfiguration(
-                stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path))
+                stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path,
+                samba: samba))
             let service = RenderedArtefactPublisher.serviceURL(apiURL: razorLab.endpoint.url)
             let secrets = JobSecretStore(directory: root.appendingPathComponent("secrets"))
             let publisher = RenderedArtefactPublisher(serving: serving, secrets: secrets, razorService: { _ in service })

@@ -118,10 +118,38 @@ extension LabGuestSimulator {
         try await restart(key)
     }
 
-    /// `net use` against the share: without a Samba exposure to check against,
-    /// the lab's stand-in share maps, as one that is there would.
+    /// `net use` against the share: against the Samba server when the lab
+    /// has one (`LabSimulationOptions.samba`), with the credentials written
+    /// in the start-up; without one, the lab's stand-in share maps, as one
+    /// that is there would. `net.exe` exits 2 on any failure.
     private func netUse(_ command: LabWinPEStartup.NetUse) async -> Int {
-        0
+        guard let samba = options.samba else { return 0 }
+        let parts = command.share.split(separator: "\\", omittingEmptySubsequences: true)
+        guard parts.count >= 2 else { return 2 }
+        var arguments = ["20", samba.smbclient, "//\(samba.host)/\(parts[1])", "-p", String(samba.port), "-c", "ls setup.exe"]
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path]
+        if let user = command.user {
+            arguments += ["-U", user]
+            environment["PASSWD"] = command.password ?? ""
+        } else {
+            arguments.append("-N")
+        }
+        return await Self.exitStatus("/usr/bin/timeout", arguments, environment: environment) == 0 ? 0 : 2
+    }
+
+    /// Runs a program to its end without blocking the actor; its output is dropped.
+    static func exitStatus(_ executable: String, _ arguments: [String], environment: [String: String]) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.environment = environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(returning: 127) }
+        }
     }
 
     /// setup.exe from the share with the injected answer file; returns its

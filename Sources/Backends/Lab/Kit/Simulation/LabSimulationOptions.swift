@@ -129,6 +129,9 @@ public struct LabSimulationOptions: Sendable, Equatable {
     public var osName: String
     /// WinPE has `curl.exe` in `System32` (WinPE 10 1803 and later) even when none is injected.
     public var winpeHasCurl: Bool
+    /// The Samba server behind the shares WinPE maps, when a test runs one;
+    /// nil: the lab has no SMB server and a share maps as one that is there would.
+    public var samba: LabGuestSamba?
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
@@ -143,6 +146,7 @@ public struct LabSimulationOptions: Sendable, Equatable {
         self.toolsVersion = toolsVersion
         self.osName = osName
         self.winpeHasCurl = winpeHasCurl
+        self.samba = nil
     }
 
     /// Fastest pace, quick polling: for tests.
@@ -164,5 +168,22 @@ public struct LabGuestToolsVersion: Sendable, Equatable {
 
     var fields: [String: String] {
         ["major": String(major), "minor": String(minor), "micro": String(micro), "build": String(build)]
+    }
+}
+
+/// A Samba server WinPE's `net use` is checked against: `smbclient` connects
+/// to the share the start-up names, with the user and password written there
+/// (the password in smbclient's environment, never in its arguments), or
+/// anonymously when none is written.
+public struct LabGuestSamba: Sendable, Equatable {
+    /// Where smbd listens; the share's name comes from the UNC path.
+    public var host: String
+    public var port: Int
+    public var smbclient: String
+
+    public init(host: String = "127.0.0.1", port: Int, smbclient: String = "/usr/bin/smbclient") {
+        self.host = host
+        self.port = port
+        self.smbclient = smbclient
     }
 }
