@@ -26,20 +26,46 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // MARK: Build stamp: VERSION and the git commit, for `vizor --version`
+        .plugin(name: "BuildInfo", capability: .buildTool()),
+
         // MARK: C shims
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
-        .systemLibrary(name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3"),
+        // pkgConfig and providers: a missing library is named with the Debian
+        // package that brings it (scripts/run and scripts/test install them).
+        // Debian's ncursesw.pc adds -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600,
+        // which SwiftPM drops with a "prohibited flag(s)" warning; the shim
+        // defines the macros it needs itself.
+        .systemLibrary(
+            name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(
+            name: "CFuse", path: "Sources/CFuse", pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]),
+        .target(name: "CChildProcess", path: "Sources/CChildProcess"),
 
         // MARK: Backends (each product its own module so they build and test apart)
         .target(
             name: "BackendKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Sources/Backends/Kit", swiftSettings: strict),
+        // Child processes (smbcontrol, fusermount3, secret commands) with a
+        // deadline, bounded output and no blocked thread; apart from
+        // BackendKit, whose files the fuzz scripts compile on their own.
+        .target(
+            name: "VizorChildProcess",
+            dependencies: [
+                "CChildProcess",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/Backends/ChildProcess", swiftSettings: strict),
         .target(
             name: "VizorMedia",
-            dependencies: ["BackendKit"],
+            dependencies: ["BackendKit", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Backends/Media", swiftSettings: strict),
         .target(
             name: "VizorStore",
@@ -65,6 +91,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Backends/CloudStack", swiftSettings: strict),
         .target(
@@ -83,7 +110,7 @@ let package = Package(
         .target(
             name: "VizorExposure",
             dependencies: [
-                "BackendKit", "VizorMedia", "CFuse",
+                "BackendKit", "VizorMedia", "VizorChildProcess", "CFuse",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -116,6 +143,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             path: "Sources/Backends/Lab/CloudStack", swiftSettings: strict),
         .target(
@@ -130,6 +158,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             path: "Sources/Backends/Lab/Razor", swiftSettings: strict),
         .target(
@@ -143,9 +172,11 @@ let package = Package(
             name: "VizorModel",
             dependencies: [
                 "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer", "VizorCloudStack",
-                "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab", "VizorChildProcess",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(
@@ -158,8 +189,10 @@ let package = Package(
                 "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
                 "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["BuildInfo"]),
         .executableTarget(
             name: "VizorBench",
             dependencies: [
@@ -171,6 +204,7 @@ let package = Package(
             path: "Benchmarks/VizorBench", swiftSettings: strict),
 
         // MARK: Tests, one target per module plus end to end
+        .testTarget(name: "ChildProcessTests", dependencies: ["VizorChildProcess"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["VizorMedia", "VizorStore", "VizorLab"], swiftSettings: strict),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
@@ -195,7 +229,7 @@ let package = Package(
             name: "ExposureTests",
             dependencies: ["VizorExposure", "VizorMedia", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .testTarget(name: "ModelTests", dependencies: ["VizorModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ModelTests", dependencies: ["VizorModel", "VizorCloudStack", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [

@@ -187,6 +187,7 @@ struct CountedHypervisor: Hypervisor {
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {
         count(); return try await inner.findMachines(taggedWith: key, value: value)
     }
+    func preflight(_ spec: ContainerSpec) async throws { count(); try await inner.preflight(spec) }
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer { count(); return try await inner.createContainer(spec) }
     func start(machineID: String) async throws { count(); try await inner.start(machineID: machineID) }
     func stop(machineID: String, force: Bool) async throws { count(); try await inner.stop(machineID: machineID, force: force) }

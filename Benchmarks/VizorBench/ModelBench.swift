@@ -22,6 +22,7 @@ private final class CountingHypervisor: Hypervisor, @unchecked Sendable {
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] {
         try await inner.findMachines(taggedWith: key, value: value)
     }
+    func preflight(_ spec: ContainerSpec) async throws { try await inner.preflight(spec) }
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer { try await inner.createContainer(spec) }
     func start(machineID: String) async throws { try await inner.start(machineID: machineID) }
     func stop(machineID: String, force: Bool) async throws { try await inner.stop(machineID: machineID, force: force) }

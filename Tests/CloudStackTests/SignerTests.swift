@@ -4,7 +4,7 @@ import Testing
 import VizorCloudStack
 
 /// The published signature vectors (cs tests.py, libcloud, the CloudStack
-/// developer guide) and the derived edge cases of the research note, checked
+/// developer guide) and derived edge cases (computed with the server-side algorithm), checked
 /// against Vizor's signer and, independently, the lab's verifier.
 @Suite struct SignerTests {
     struct Vector: Sendable, CustomStringConvertible {
@@ -51,7 +51,7 @@ import VizorCloudStack
                parameters: [("apikey", "plgWJfZK4gyS3mOMTVmjUVg-X-jlWlnfaUJ9GAbBbf9EdM-kAYMmAiLqzzq1ElZLYq_u38zCm0bewzGUdP66mg"),
                             ("command", "listUsers"), ("response", "json")],
                signature: "TTpdDq/7j/J58XCRHomKoQXEQds="),
-        // Derived by the server algorithm in the research note.
+        // Derived with the server-side algorithm (apache/cloudstack ApiServer.verifyRequest).
         Vector(secret: "bar", parameters: cs([("command", "listVirtualMachines"), ("name", "a b*c~d+e/f=é")]),
                signature: "Ls4cagOMzKcdbx+EbykzCh2oWaU="),
         Vector(secret: "bar", parameters: cs([("command", "listTemplates"), ("templatefilter", "self"), ("templateId", "x")]),

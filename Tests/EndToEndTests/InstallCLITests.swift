@@ -22,7 +22,7 @@ struct InstallCLITests {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
                 env[key] = url.path
             }
-            env["VIZOR_ADMIN_PASSWORD"] = "Lab-Passw0rd!"
+            env["VIZOR_ADMIN_PASSWORD"] = "Lab-Passw0rd!2026"
             env["VIZOR_LAB_PACE"] = "3"
             environment = env
         }
@@ -100,7 +100,7 @@ struct InstallCLITests {
         #expect(steps.count == 7 && steps.allSatisfy { $0["outcome"] as? String == "succeeded" }, "\(steps)")
         // The password never reached the journal or the log.
         let logs = try Self.run(["install", "logs", id], home, timeout: 30)
-        #expect(!logs.stdout.contains("Lab-Passw0rd!") && !show.stdout.contains("Lab-Passw0rd!"))
+        #expect(!logs.stdout.contains("Lab-Passw0rd!2026") && !show.stdout.contains("Lab-Passw0rd!2026"))
         // Nothing exposed any more, and the job's secrets are gone.
         let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")
         let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []
@@ -167,13 +167,30 @@ struct InstallCLITests {
         #expect((Self.json(list.stdout) as? [Any])?.isEmpty == true, "nothing journaled: \(list.stdout)")
     }
 
-    @Test func aFailingInstallExitsNonZeroAndCleanupRemovesItsLeftovers() throws {
+    @Test func aMissingInstallTemplateIsRefusedBeforeAnythingIsJournaledOrExposed() throws {
         let home = try Home()
         defer { try? FileManager.default.removeItem(at: home.root) }
-        // An install template XenServer does not have: the container step fails after media and artefacts are up.
         let run = try Self.run(["install", "start", "--site", "lab", "--backend", "xenserver", "--image",
                                 "Windows_10_22H2_x64_en-US.iso", "--edition", "1", "--hostname", "w10", "--wait", "--json",
                                 "--os-template", "no such install template"], home)
+        #expect(run.status == 3, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("no template named \"no such install template\"") && run.stderr.contains("vizor template list"),
+                "\(run.stderr)")
+        let list = try Self.run(["install", "list", "--json"], home, timeout: 30)
+        #expect((Self.json(list.stdout) as? [Any])?.isEmpty == true, "nothing journaled: \(list.stdout)")
+        let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")
+        let records = (try? Data(contentsOf: exposures)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [Any] } ?? []
+        #expect(records.isEmpty, "nothing exposed: \(records)")
+    }
+
+    @Test func aFailingInstallExitsNonZeroAndCleanupRemovesItsLeftovers() throws {
+        var home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        // The container step fails once its VM exists, after media and artefacts are up.
+        home.environment["VIZOR_FAILPOINTS"] = "end:create-container=error"
+        let run = try Self.run(["install", "start", "--site", "lab", "--backend", "xenserver", "--image",
+                                "Windows_10_22H2_x64_en-US.iso", "--edition", "1", "--hostname", "w10", "--wait", "--json"], home)
+        home.environment["VIZOR_FAILPOINTS"] = nil
         #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
         #expect(job["status"] as? String == "failed")
@@ -200,9 +217,8 @@ struct InstallCLITests {
                                        "--custom-step", "greet=\(step.path)"], home, timeout: 60)
         #expect(run.status == 0, "\(run.stderr)")
         let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
-        let text = try #require(job["request"] as? String)
-        let request = try #require(Self.json(text) as? [String: Any])
-        #expect(request["osTemplate"] as? String == "Windows 11 (64-bit)", "the edition picks the OS type: \(text)")
+        let request = try #require(job["request"] as? [String: Any], "the request is an object, not a string: \(run.stdout)")
+        #expect(request["osTemplate"] as? String == "Windows 11 (64-bit)", "the edition picks the OS type: \(request)")
         let options = try #require(request["options"] as? [String: String])
         #expect(options["uiLanguage"] == "fr-FR" && options["productKey"] == "VK7JG-NPHTM-C97JM-9MPGT-3V66T")
         let packs = try #require(request["languagePacks"] as? [[String: Any]])
@@ -233,7 +249,7 @@ struct InstallCLITests {
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(Self.json(run.stdout) as? [String: Any], "stdout: \(run.stdout)")
         #expect(job["status"] as? String == "succeeded")
-        let request = try #require(Self.json(job["request"] as? String ?? "") as? [String: Any])
+        let request = try #require(job["request"] as? [String: Any])
         #expect(request["osTemplate"] as? String == "Windows 11", "the lab's XenServer install template for Windows 11")
         // The language-pack ISO was exposed for the job and released with it.
         let exposures = home.root.appendingPathComponent("state/vizor/exposure/exposures.json")

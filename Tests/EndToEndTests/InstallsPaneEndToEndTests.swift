@@ -8,11 +8,13 @@ import Testing
 @Suite("Installs pane job keys in tmux", .serialized)
 struct InstallsPaneEndToEndTests {
     @Test func cleanUpAFailedJobFromTheInstallsPane() throws {
-        let home = try InstallCLITests.Home()
+        var home = try InstallCLITests.Home()
         defer { try? FileManager.default.removeItem(at: home.root) }
+        // The container step fails once its VM exists: a failed job with leftovers.
+        home.environment["VIZOR_FAILPOINTS"] = "end:create-container=error"
         let failed = try InstallCLITests.run(["install", "start", "--site", "lab", "--backend", "xenserver", "--image",
-                                               "Windows_10_22H2_x64_en-US.iso", "--edition", "1", "--hostname", "w10f", "--wait", "--json",
-                                               "--os-template", "no such install template"], home)
+                                               "Windows_10_22H2_x64_en-US.iso", "--edition", "1", "--hostname", "w10f", "--wait", "--json"], home)
+        home.environment["VIZOR_FAILPOINTS"] = nil
         let job = try #require(InstallCLITests.json(failed.stdout) as? [String: Any], "stdout: \(failed.stdout)\n\(failed.stderr)")
         #expect(job["status"] as? String == "failed")
         let id = try #require(job["id"] as? String)

@@ -53,7 +53,7 @@ extension InstallCrashTests.ServedLab {
         while Date() < deadline {
             let list = try CLI.run(["install", "list", "--json"], home, timeout: 30)
             for job in (CLI.json(list.stdout) as? [[String: Any]]) ?? [] {
-                let request = CLI.json(job["request"] as? String ?? "") as? [String: Any]
+                let request = job["request"] as? [String: Any]
                 if request?["machineName"] as? String == hostname { return job["id"] as? String }
             }
             usleep(200_000)

@@ -16,37 +16,36 @@ struct FuseMountTests {
         let image = try ExposedImage(id: "fuse-\(kind)", fileSystem: try openMediaFileSystem(at: iso))
         let mountPoint = scratch.url.appendingPathComponent("mnt").path
         let mount = try FuseMount.mount(image, at: mountPoint)
-        var unmounted = false
-        defer { if !unmounted { try? mount.unmount() } }
-        #expect(FuseMount.isMounted(mountPoint))
-        #expect(FuseMount.vizorMounts().contains { $0.mountPoint == mountPoint && $0.imageID == "fuse-\(kind)" })
+        try await whileMounted(mount) {
+            #expect(FuseMount.isMounted(mountPoint))
+            #expect(FuseMount.vizorMounts().contains { $0.mountPoint == mountPoint && $0.imageID == "fuse-\(kind)" })
 
-        let seen = try walkTree(URL(fileURLWithPath: mountPoint))
-        #expect(seen.directories == oracle.directories)
-        #expect(Set(seen.files.keys) == Set(oracle.files.keys))
-        for (path, data) in oracle.files {
-            #expect(seen.files[path].map(sha256) == sha256(data), "\(path)")
+            let seen = try walkTree(URL(fileURLWithPath: mountPoint))
+            #expect(seen.directories == oracle.directories)
+            #expect(Set(seen.files.keys) == Set(oracle.files.keys))
+            for (path, data) in oracle.files {
+                #expect(seen.files[path].map(sha256) == sha256(data), "\(path)")
+            }
+            let attributes = try FileManager.default.attributesOfItem(atPath: mountPoint + "/sources/install.wim")
+            #expect((attributes[.size] as? NSNumber)?.intValue == fixtures.files["sources/install.wim"]!.count)
+            let entry = try #require(try image.fileSystem.entry(at: "sources/install.wim"))
+            let mtime = try #require(attributes[.modificationDate] as? Date)
+            #expect(abs(mtime.timeIntervalSince1970 - entry.modified.timeIntervalSince1970) < 1)
+
+            // Writes of every kind are refused with EROFS.
+            #expect(open(mountPoint + "/bootmgr", O_WRONLY) == -1 && errno == EROFS)
+            #expect(open(mountPoint + "/new.txt", O_WRONLY | O_CREAT, 0o644) == -1 && errno == EROFS)
+            #expect(mkdir(mountPoint + "/newdir", 0o755) == -1 && errno == EROFS)
+            #expect(unlink(mountPoint + "/bootmgr") == -1 && errno == EROFS)
+            #expect(rename(mountPoint + "/bootmgr", mountPoint + "/x") == -1 && errno == EROFS)
+            #expect(truncate(mountPoint + "/bootmgr", 0) == -1 && errno == EROFS)
+            #expect(seen.files["bootmgr"] == fixtures.files["bootmgr"], "the file is intact after the attempts")
+
+            try await mount.unmount()
+            #expect(!FuseMount.isMounted(mountPoint))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).isEmpty)
+            #expect(!FuseMount.vizorMounts().contains { $0.mountPoint == mountPoint })
         }
-        let attributes = try FileManager.default.attributesOfItem(atPath: mountPoint + "/sources/install.wim")
-        #expect((attributes[.size] as? NSNumber)?.intValue == fixtures.files["sources/install.wim"]!.count)
-        let entry = try #require(try image.fileSystem.entry(at: "sources/install.wim"))
-        let mtime = try #require(attributes[.modificationDate] as? Date)
-        #expect(abs(mtime.timeIntervalSince1970 - entry.modified.timeIntervalSince1970) < 1)
-
-        // Writes of every kind are refused with EROFS.
-        #expect(open(mountPoint + "/bootmgr", O_WRONLY) == -1 && errno == EROFS)
-        #expect(open(mountPoint + "/new.txt", O_WRONLY | O_CREAT, 0o644) == -1 && errno == EROFS)
-        #expect(mkdir(mountPoint + "/newdir", 0o755) == -1 && errno == EROFS)
-        #expect(unlink(mountPoint + "/bootmgr") == -1 && errno == EROFS)
-        #expect(rename(mountPoint + "/bootmgr", mountPoint + "/x") == -1 && errno == EROFS)
-        #expect(truncate(mountPoint + "/bootmgr", 0) == -1 && errno == EROFS)
-        #expect(seen.files["bootmgr"] == fixtures.files["bootmgr"], "the file is intact after the attempts")
-
-        try mount.unmount()
-        unmounted = true
-        #expect(!FuseMount.isMounted(mountPoint))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).isEmpty)
-        #expect(!FuseMount.vizorMounts().contains { $0.mountPoint == mountPoint })
     }
 
     @Test("reads at any offset and size through the mount stitch extents correctly")
@@ -57,24 +56,25 @@ struct FuseMountTests {
         let image = try ExposedImage(id: "reads", fileSystem: try openMediaFileSystem(at: fixtures.bridgeISO))
         let mountPoint = scratch.url.appendingPathComponent("mnt").path
         let mount = try FuseMount.mount(image, at: mountPoint)
-        defer { try? mount.unmount() }
-        let expected = fixtures.files["sources/install.wim"]!
-        let fd = open(mountPoint + "/sources/install.wim", O_RDONLY)
-        #expect(fd >= 0)
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<200 {
-            let offset = Int.random(in: 0..<expected.count, using: &generator)
-            let count = Int.random(in: 1...200_000, using: &generator)
-            var buffer = [UInt8](repeating: 0, count: count)
-            let got = pread(fd, &buffer, count, off_t(offset))
-            let want = min(count, expected.count - offset)
-            #expect(got == want)
-            #expect(Data(buffer[0..<max(0, got)]) == expected.subdata(in: offset..<(offset + want)))
+        try await whileMounted(mount) {
+            let expected = fixtures.files["sources/install.wim"]!
+            let fd = open(mountPoint + "/sources/install.wim", O_RDONLY)
+            #expect(fd >= 0)
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<200 {
+                let offset = Int.random(in: 0..<expected.count, using: &generator)
+                let count = Int.random(in: 1...200_000, using: &generator)
+                var buffer = [UInt8](repeating: 0, count: count)
+                let got = pread(fd, &buffer, count, off_t(offset))
+                let want = min(count, expected.count - offset)
+                #expect(got == want)
+                #expect(Data(buffer[0..<max(0, got)]) == expected.subdata(in: offset..<(offset + want)))
+            }
+            var tail = [UInt8](repeating: 0, count: 10)
+            #expect(pread(fd, &tail, 10, off_t(expected.count)) == 0)
+            close(fd)
+            try await mount.unmount()
+            #expect(!FuseMount.isMounted(mountPoint))
         }
-        var tail = [UInt8](repeating: 0, count: 10)
-        #expect(pread(fd, &tail, 10, off_t(expected.count)) == 0)
-        close(fd)
-        try mount.unmount()
-        #expect(!FuseMount.isMounted(mountPoint))
     }
 }

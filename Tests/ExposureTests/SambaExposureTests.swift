@@ -187,28 +187,29 @@ struct ExposureManagerTests {
         // A leftover: mounted, shared and recorded by a process that has since died.
         let image = try ExposedImage(id: "stale", fileSystem: try openMediaFileSystem(at: fixtures.bridgeISO))
         let leftover = try FuseMount.mount(image, at: mountRoot + "/stale")
-        defer { try? leftover.unmount() }
-        try? await samba.add(SambaShare(name: "vizor-stale", path: mountRoot + "/stale", comment: "old", access: .guest))
-        try? await samba.add(SambaShare(name: "vizor-orphan", path: mountRoot + "/orphan", comment: "old", access: .guest))
-        #expect(try await samba.shares().count == 2, "the include file is written even when no smbd is there to reload")
-        let dead = try run("/bin/sh", ["-c", "echo $$"])
-        let deadPID = Int32(dead.output.trimmingCharacters(in: .whitespacesAndNewlines))!
-        try ExposureRegistry(directory: state.url.path).update { records in
-            records.append(ExposureRecord(imageID: "stale", isoPath: fixtures.bridgeISO.path, jobs: ["job-9"],
-                                          httpPath: "/media/stale/", smb: .init(mountPoint: mountRoot + "/stale", shareName: "vizor-stale"),
-                                          ownerPID: deadPID, since: Date()))
-            records.append(ExposureRecord(imageID: "live", isoPath: fixtures.bridgeISO.path, jobs: ["job-1"],
-                                          httpPath: "/media/live/", smb: nil, ownerPID: nil, since: Date()))
+        try await whileMounted(leftover) {
+            try? await samba.add(SambaShare(name: "vizor-stale", path: mountRoot + "/stale", comment: "old", access: .guest))
+            try? await samba.add(SambaShare(name: "vizor-orphan", path: mountRoot + "/orphan", comment: "old", access: .guest))
+            #expect(try await samba.shares().count == 2, "the include file is written even when no smbd is there to reload")
+            let dead = try run("/bin/sh", ["-c", "echo $$"])
+            let deadPID = Int32(dead.output.trimmingCharacters(in: .whitespacesAndNewlines))!
+            try ExposureRegistry(directory: state.url.path).update { records in
+                records.append(ExposureRecord(imageID: "stale", isoPath: fixtures.bridgeISO.path, jobs: ["job-9"],
+                                              httpPath: "/media/stale/", smb: .init(mountPoint: mountRoot + "/stale", shareName: "vizor-stale"),
+                                              ownerPID: deadPID, since: Date()))
+                records.append(ExposureRecord(imageID: "live", isoPath: fixtures.bridgeISO.path, jobs: ["job-1"],
+                                              httpPath: "/media/live/", smb: nil, ownerPID: nil, since: Date()))
+            }
+            let manager = ExposureManager(configuration: ExposureConfiguration(
+                stateDirectory: state.url.path, mountRoot: mountRoot, samba: samba))
+            let actions = await manager.recoverAtStartup()
+            #expect(actions.contains { $0.contains("dropped exposure of stale") })
+            #expect(actions.contains { $0.contains("unmounted stale \(mountRoot)/stale") })
+            #expect(actions.contains("removed stale share vizor-stale") && actions.contains("removed stale share vizor-orphan"))
+            #expect(!FuseMount.isMounted(mountRoot + "/stale"))
+            #expect(try await samba.shares().isEmpty)
+            #expect(await manager.list().map(\.imageID) == ["live"])
         }
-        let manager = ExposureManager(configuration: ExposureConfiguration(
-            stateDirectory: state.url.path, mountRoot: mountRoot, samba: samba))
-        let actions = await manager.recoverAtStartup()
-        #expect(actions.contains { $0.contains("dropped exposure of stale") })
-        #expect(actions.contains { $0.contains("unmounted stale \(mountRoot)/stale") })
-        #expect(actions.contains("removed stale share vizor-stale") && actions.contains("removed stale share vizor-orphan"))
-        #expect(!FuseMount.isMounted(mountRoot + "/stale"))
-        #expect(try await samba.shares().isEmpty)
-        #expect(await manager.list().map(\.imageID) == ["live"])
     }
 
     @Test("a share is refused with a hint when smb.conf does not include Vizor's file")

@@ -48,15 +48,19 @@ import VizorProvisioning
                 == "http://192.0.2.20:8150/svc/log/12?severity=info&msg=start_installer")
         #expect(try startup.expand(startup.finishedURL, runtime: ["VZ_ID": "12"]) == "http://192.0.2.20:8150/svc/stage-done/12?name=finished")
         #expect(startup.mapCommands == [.init(share: #"\\192.0.2.10\vizor-w2019"#, user: "media-reader", password: "Sh4re-S3cret",
-                                              onlyAfterFailure: false)])
+                                              onlyAfterFailure: false, persistent: false, inputFromNUL: true)])
+        #expect(!startup.allowsInsecureGuestAuth, "an account of Samba's own needs no guest logon")
         #expect(startup.nodeTries == 10 && startup.mapTries == 30 && startup.checksCurl && startup.rebootsAfterSetup)
         #expect(startup.answerFile == #"X:\Windows\System32\autounattend.xml"#)
         #expect(startup.reports[.setupFailed] == "error" && startup.reports[.started] == "info")
         #expect(LabWinPEStartup.nodeID(fromAnswer: #"{"id":12}"#) == "12")
 
         let guest = try LabWinPEStartup.parse(try Self.text(try Self.bundle(), ArtefactName.winPEStartup))
-        #expect(guest.mapCommands.map(\.user) == [nil, "vizor-guest"])
-        #expect(guest.mapCommands.map(\.onlyAfterFailure) == [false, true])
+        // A guest share: one try as a user Samba does not know, never waiting at a prompt, after
+        // AllowInsecureGuestAuth is set in WinPE's registry (KB4046019).
+        #expect(guest.mapCommands == [.init(share: #"\\192.0.2.10\vizor-w2019"#, user: "vizor-guest", password: "vizor",
+                                            onlyAfterFailure: false, persistent: false, inputFromNUL: true)])
+        #expect(guest.allowsInsecureGuestAuth)
     }
 
     @Test func aStartUpLineOfAnotherShapeStopsWinPEInsteadOfBeingGuessed() throws {
@@ -66,6 +70,25 @@ import VizorProvisioning
         let failure = try #require(throws: LabGuestFailure.self) { try LabWinPEStartup.parse(changed) }
         #expect(failure.message.contains("vizor-winpe.cmd line ") && failure.message.contains("curl.exe -s -o NUL"))
         #expect(throws: LabGuestFailure.self) { try LabWinPEStartup.parse(text.replacingOccurrences(of: "\r\n", with: "\n")) }
+
+        // reg.exe without /f asks before it overwrites: not a shape WinPE's console can answer.
+        let reg = #"/d 1 /f >> "%VZ_LOG%" 2>&1"#
+        #expect(text.contains(reg))
+        #expect(throws: LabGuestFailure.self) { try LabWinPEStartup.parse(text.replacingOccurrences(of: reg, with: #"/d 1 >> "%VZ_LOG%" 2>&1"#)) }
+        // AllowInsecureGuestAuth written after the share is mapped does not let that mapping in as a guest.
+        let lines = text.components(separatedBy: "\r\n")
+        let regLine = try #require(lines.first { $0.hasPrefix("reg add ") })
+        let late = lines.filter { $0 != regLine }.flatMap { $0 == ":mapped" ? [$0, regLine] : [$0] }.joined(separator: "\r\n")
+        #expect(try !LabWinPEStartup.parse(late).allowsInsecureGuestAuth)
+        #expect(try LabWinPEStartup.parse(text).allowsInsecureGuestAuth)
+        // net use without a password and without input from NUL: read as written, so the lab's WinPE can wait at its prompt.
+        let prompting = text.replacingOccurrences(of: #""vizor" /user:"vizor-guest" /persistent:no < NUL"#, with: #"/user:"vizor-guest""#)
+        #expect(prompting != text)
+        let command = try #require(try LabWinPEStartup.parse(prompting).mapCommands.first)
+        #expect(command.user == "vizor-guest" && command.password == nil && !command.inputFromNUL && command.persistent == nil)
+        #expect(throws: LabGuestFailure.self) {
+            try LabWinPEStartup.parse(text.replacingOccurrences(of: "/persistent:no < NUL", with: "/persistent:maybe < NUL"))
+        }
     }
 
     @Test func winpeshlLaunchesWpeinitThenTheStartUpScript() throws {
@@ -108,7 +131,12 @@ import VizorProvisioning
         let clientMedium = LabInstallMedium(images: [.init(index: 1, name: "Windows 10 Pro", editionID: "Professional",
                                                            installationType: "Client", architecture: "amd64", languages: ["en-US"],
                                                            build: 19045)], hasKeyConfiguration: false)
-        let keyless = try Self.text(try Self.bundle(index: 1, image: client), ArtefactName.autounattend)
+        // Finding 9: a client edition with no key given gets its KMS client setup key and Setup goes on;
+        // without the ProductKey element, Setup stops at its key page.
+        let rendered = try Self.text(try Self.bundle(index: 1, image: client), ArtefactName.autounattend)
+        #expect(try LabWindowsSetup.apply(answerFile: rendered, path: "X:\\a.xml", medium: clientMedium).productKeyGiven)
+        let start = try #require(rendered.range(of: "<ProductKey>")), end = try #require(rendered.range(of: "</ProductKey>"))
+        let keyless = rendered.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "")
         let key = try #require(throws: LabGuestFailure.self) {
             try LabWindowsSetup.apply(answerFile: keyless, path: "X:\\a.xml", medium: clientMedium)
         }

@@ -120,6 +120,36 @@ struct CLITests {
         #expect(checks.allSatisfy { $0["ok"] as? Bool == true && $0["milliseconds"] is Int })
     }
 
+    /// Finding 2: `doctor` fetches both wimboot builds from Razor's repo store,
+    /// as iPXE will, and says which machine each EFI image is for.
+    @Test func doctorReportsBothWimbootBinariesAndTheirArchitectures() throws {
+        let result = try VizorProcess().run(["doctor", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try #require(json(result.stdout) as? [[String: Any]])
+        let wimboot = checks.filter { $0["backend"] as? String == "wimboot" }
+        let byFile = Dictionary(wimboot.compactMap { check in
+            (check["target"] as? String).map { (String($0.split(separator: "/").last ?? ""), check) }
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(Set(byFile.keys) == ["wimboot", "wimboot.i386"], "\(wimboot)")
+        #expect((byFile["wimboot"]?["detail"] as? String)?.contains("x86_64 EFI") == true, "\(wimboot)")
+        #expect((byFile["wimboot.i386"]?["detail"] as? String)?.contains("i386 EFI") == true, "\(wimboot)")
+        #expect(wimboot.allSatisfy { $0["ok"] as? Bool == true && ($0["detail"] as? String)?.contains("BIOS") == true })
+    }
+
+    /// Finding 5: the WinPE start-up needs curl.exe, which no Microsoft document
+    /// places in boot.wim. `doctor` asks the question: without a configured
+    /// curl.exe it says installs rely on the medium having one, and how to give one.
+    @Test func doctorAsksTheWinPECurlQuestion() throws {
+        let result = try VizorProcess().run(["doctor", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let checks = try #require(json(result.stdout) as? [[String: Any]])
+        let curl = try #require(checks.first { $0["backend"] as? String == "winpe-curl" }, "\(checks)")
+        #expect(curl["ok"] as? Bool == true)
+        #expect((curl["detail"] as? String)?.contains("not configured") == true, "\(curl)")
+        #expect((curl["detail"] as? String)?.contains(#"Windows\System32\curl.exe"#) == true, "\(curl)")
+        #expect((curl["hint"] as? String)?.contains("exposure.winpe_curl") == true, "\(curl)")
+    }
+
     @Test func doctorExitsFourWithTheReasonWhenASiteBackendIsOnAClosedPort() throws {
         var vizor = VizorProcess()
         let port = closedLoopbackPort()
@@ -251,6 +281,39 @@ struct CLITests {
         #expect(published.status == 0 || published.status == 1, "a lab install template may refuse publishing: \(published.stderr)")
         let completion = try vizor.run(["completions", "bash"])
         #expect(completion.status == 0 && completion.stdout.contains("_vizor"))
+    }
+
+    @Test("lab serve and media serve end with status 0 on SIGINT and on SIGTERM",
+          arguments: [["lab", "serve"], ["media", "serve", "--bind", "127.0.0.1:0"]], [SIGINT, SIGTERM])
+    func foregroundServersStopCleanlyOnASignal(_ command: [String], _ signal: Int32) throws {
+        let vizor = VizorProcess()
+        let process = Process()
+        process.executableURL = VizorProcess.binary
+        process.arguments = command
+        process.environment = vizor.environment
+        let out = vizor.home.appendingPathComponent("serve.out")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // The first stdout line announces the servers: the signal comes right after it.
+        var announcement = ""
+        let ready = Date().addingTimeInterval(60)
+        while process.isRunning, !announcement.contains("\n"), Date() < ready {
+            usleep(20_000)
+            announcement = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        }
+        let line = try #require(announcement.split(separator: "\n").first.map(String.init), "no announcement")
+        #expect(json(line) is [String: Any], "\(line)")
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        #expect(!process.isRunning, "\(command.joined(separator: " ")) still runs 15 s after signal \(signal)")
+        guard !process.isRunning else { return }
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                "ended by \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
     }
 }
 

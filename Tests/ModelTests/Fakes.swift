@@ -84,6 +84,10 @@ final class FakeHypervisor: Hypervisor, @unchecked Sendable {
         try await listMachines().filter { $0.tags[key] == value }
     }
 
+    func preflight(_ spec: ContainerSpec) async throws {
+        throw BackendError(.invalidInput, backend: kind.rawValue, message: "not supported by the fake")
+    }
+
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer {
         throw BackendError(.invalidInput, backend: kind.rawValue, message: "not supported by the fake")
     }

@@ -256,6 +256,7 @@ struct FakeHypervisor: Hypervisor {
     func listTemplates() async throws -> [TemplateRecord] { try world.listTemplates() }
     func listLocations() async throws -> [String] { [world.kind == .cloudstack ? "zone-1" : "pool"] }
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord] { try world.findMachines(key, value) }
+    func preflight(_ spec: ContainerSpec) async throws {}
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer { try await world.create(spec) }
     func start(machineID: String) async throws { try await world.power(machineID, .running, op: "start") }
     func stop(machineID: String, force: Bool) async throws { try await world.power(machineID, .halted, op: "stop") }

@@ -48,7 +48,9 @@ import Testing
         #expect(try xml.value("windowsPE", "Microsoft-Windows-Setup", "ImageInstall/OSImage/InstallFrom/MetaData/Key") == "/IMAGE/INDEX")
         #expect(try xml.value("windowsPE", "Microsoft-Windows-Setup", "ImageInstall/OSImage/InstallFrom/MetaData/Value") == String(spec.editionIndex))
         #expect(try xml.value("windowsPE", "Microsoft-Windows-Setup", "UserData/AcceptEula") == "true")
-        #expect(try xml.value("windowsPE", "Microsoft-Windows-Setup", "UserData/ProductKey/Key") == spec.productKey)
+        let key = spec.productKey ?? (install.edition.isClient
+            ? KMSClientKeys.key(editionID: install.edition.editionID, build: install.edition.build) ?? "" : nil)
+        #expect(try xml.value("windowsPE", "Microsoft-Windows-Setup", "UserData/ProductKey/Key") == key)
         #expect(try xml.value("windowsPE", "Microsoft-Windows-International-Core-WinPE", "SetupUILanguage/UILanguage") == install.setupUILanguage)
         #expect(try xml.value("windowsPE", "Microsoft-Windows-International-Core-WinPE", "SystemLocale") == spec.systemLocale)
         #expect(try xml.value("windowsPE", "Microsoft-Windows-International-Core-WinPE", "UserLocale") == spec.userLocale)
@@ -112,6 +114,63 @@ import Testing
         #expect(try regional.text("//*[local-name()='Locale']/@Name") == goldenCase.spec.userLocale)
         #expect(try regional.texts("//*[local-name()='InputLanguageID']/@ID") == install.inputProfiles)
         #expect(try regional.text("//*[local-name()='GeoID']/@Value") == String(install.geoID))
+    }
+
+    /// Finding 9: retail and volume client media stop at the key page in WinPE when
+    /// the answer file names no key. Client editions get the edition's KMS client
+    /// setup key (GVLK, from Microsoft's published table) and never show the page;
+    /// an edition without a published GVLK (Home, evaluation) gets `<Key/>`.
+    @Test func clientMediaWithoutAKeyNeverStopsAtTheProductKeyPage() throws {
+        func productKey(_ edition: EditionFacts) throws -> (key: String?, ui: String?, elements: Int) {
+            let spec = InstallSpec(jobID: "key", image: ImageFacts(imageID: "img", editions: [edition]), editionIndex: edition.index,
+                                   firmware: .uefi, hostname: "KEY", administratorPassword: "x")
+            let xml = try ParsedXML(AnswerFileRenderer.autounattend(try spec.validate(), context: Fixtures.context()))
+            let base = ParsedXML.path(ParsedXML.component("windowsPE", "Microsoft-Windows-Setup"), "UserData/ProductKey")
+            return (try xml.text(ParsedXML.path(base, "Key")), try xml.text(ParsedXML.path(base, "WillShowUI")),
+                    try xml.texts(base).count)
+        }
+        let enterprise = try productKey(Fixtures.windows10x64.editions[0])
+        #expect(enterprise.key == "NPPR9-FWDCX-D2C8J-H872K-2YT43" && enterprise.ui == "Never")
+        let pro = try productKey(Fixtures.windows10x86.editions[0])
+        #expect(pro.key == "W269N-WFGWX-YVC9B-4J6C9-T83GX" && pro.ui == "Never")
+        let home = try productKey(EditionFacts(index: 1, name: "Windows 10 Home", editionID: "Core", architecture: .amd64,
+                                               build: 19041, languages: ["en-US"], installationType: "Client"))
+        #expect(home.elements == 1 && home.key == "" && home.ui == "Never", "an empty Key, as for evaluation media")
+        let server = try productKey(Fixtures.server2019.editions[1])
+        #expect(server.elements == 0, "Server media install without a key, as before")
+    }
+
+    /// Finding 3: `sysprep /generalize` disables the built-in Administrator, and
+    /// HideLocalAccountScreen applies only to Server editions, so OOBE on a clone of
+    /// a client template would stop at "create an account". The client sysprep.xml
+    /// logs the Administrator on once (AutoLogon as Administrator enables the account).
+    @Test func clonesOfAClientTemplateLogOnWithoutTheAccountPage() throws {
+        let spec = InstallSpec(jobID: "client", image: Fixtures.windows10x64, editionIndex: 3, firmware: .uefi,
+                               hostname: "W10-TPL", administratorPassword: Fixtures.adminPassword)
+        let client = try ParsedXML(AnswerFileRenderer.sysprep(try spec.validate()))
+        let shell = ParsedXML.component("oobeSystem", "Microsoft-Windows-Shell-Setup")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Username")) == "Administrator")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Enabled")) == "true")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/LogonCount")) == "1")
+        #expect(try client.text(ParsedXML.path(shell, "AutoLogon/Password/Value"))
+                == WindowsPassword.encode(Fixtures.adminPassword, for: .password))
+        #expect(try client.text(ParsedXML.path(shell, "OOBE/HideLocalAccountScreen")) == nil, "a Server-only setting")
+
+        let server = try ParsedXML(AnswerFileRenderer.sysprep(try Fixtures.cases[0].spec.validate()))
+        #expect(try server.text(ParsedXML.path(shell, "OOBE/HideLocalAccountScreen")) == "true")
+        #expect(try server.text(ParsedXML.path(shell, "AutoLogon/Username")) == nil)
+    }
+
+    /// Finding 6: by the time sysprep runs, the language pack the spec asked for is
+    /// installed, so the clones keep its display language instead of the image's.
+    @Test func clonesKeepTheDisplayLanguageOfTheInstalledPack() throws {
+        let goldenCase = try #require(Fixtures.cases.first { $0.name == "uefi-x64-langpacks-custom" })
+        #expect(goldenCase.spec.uiLanguage == "fr-FR" && goldenCase.spec.image.editions[1].defaultLanguage == "en-US")
+        let sysprep = try ParsedXML(try Fixtures.bundle(goldenCase).artefacts["sysprep.xml"]!.text)
+        #expect(try sysprep.value("oobeSystem", "Microsoft-Windows-International-Core", "UILanguage") == "fr-FR")
+        // Setup itself still starts in a language the image has.
+        let answer = try ParsedXML(try Fixtures.bundle(goldenCase).artefacts["autounattend.xml"]!.text)
+        #expect(try answer.value("windowsPE", "Microsoft-Windows-International-Core-WinPE", "UILanguage") == "en-US")
     }
 
     @Test func windowsBeforeEightGetsNoOOBEScreensItDoesNotKnow() throws {

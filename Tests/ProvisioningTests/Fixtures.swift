@@ -21,12 +21,14 @@ enum Fixtures {
                      build: 19041, languages: ["en-US"], installationType: "Client"),
     ])
 
-    static func context(smbCredentials: Bool = false) -> ServingContext {
-        ServingContext(mediaBaseURL: "http://192.0.2.10:8160/media/win2019-x64/",
+    /// Where a job's node finds things; the media are those of `image`, exposed
+    /// as Vizor exposes an ISO (`/media/<image>/`, share `vizor-<image>`).
+    static func context(smbCredentials: Bool = false, image: ImageFacts = server2019) -> ServingContext {
+        ServingContext(mediaBaseURL: "http://192.0.2.10:8160/media/\(image.imageID)/",
                        razorServiceURL: "http://192.0.2.20:8150/svc",
                        artefactBaseURL: "http://192.0.2.10:8160/artefacts",
                        wimbootURL: "http://192.0.2.10:8160/static/wimboot",
-                       smbShare: #"\\192.0.2.10\vizor-media-7"#,
+                       smbShare: #"\\192.0.2.10\vizor-"# + image.imageID,
                        smbUser: smbCredentials ? "media-reader" : nil,
                        smbPassword: smbCredentials ? "Sh4re-S3cret" : nil,
                        token: "tok-0123456789abcdef0123")
@@ -66,7 +68,7 @@ enum Fixtures {
         GoldenCase(name: "bios-x64-plain", spec: InstallSpec(
             jobID: "job-bios-x64", image: server2019, editionIndex: 2, firmware: .bios, hostname: "WS2019-BIOS",
             administratorPassword: adminPassword, timeZone: "W. Europe Standard Time", guestTools: .xenserver),
-            context: context()),
+            context: context(image: server2019)),
         GoldenCase(name: "uefi-x64-langpacks-custom", spec: InstallSpec(
             jobID: "job-uefi-x64", image: server2019, editionIndex: 2, firmware: .uefi, hostname: "ws2019-fr",
             administratorPassword: adminPassword,
@@ -81,7 +83,7 @@ enum Fixtures {
             ],
             guestTools: .xenserver, windowsUpdateRounds: 2,
             customSteps: [customFirst, customAfterTools, customBeforeSeal]),
-            context: context()),
+            context: context(image: server2019)),
         GoldenCase(name: "bios-x86-langpacks-custom", spec: InstallSpec(
             jobID: "job-bios-x86", image: windows10x86, editionIndex: 1, firmware: .bios, hostname: "W10-X86-DE",
             administratorPassword: adminPassword, uiLanguage: "de-DE", systemLocale: "de-DE", userLocale: "de-CH",
@@ -89,11 +91,11 @@ enum Fixtures {
             languagePacks: [LanguagePack(locale: "de-DE", build: 19041, architecture: .x86,
                                          url: "http://192.0.2.10:8160/media/lp-2004/x86/langpacks/Microsoft-Windows-Client-Language-Pack_x86_de-de.cab")],
             guestTools: .vmware, customSteps: [customAfterLanguage], sysprepForTemplate: false),
-            context: context(smbCredentials: true)),
+            context: context(smbCredentials: true, image: windows10x86)),
         GoldenCase(name: "uefi-x86-plain", spec: InstallSpec(
             jobID: "job-uefi-x86", image: windows10x86, editionIndex: 1, firmware: .uefi, hostname: "W10-X86-UEFI",
             administratorPassword: adminPassword, timeZone: "America/New_York"),
-            context: context()),
+            context: context(image: windows10x86)),
     ]
 
     /// The test target's own directory, for golden files.

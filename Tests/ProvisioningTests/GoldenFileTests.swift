@@ -35,6 +35,20 @@ import VizorProvisioning
         }
     }
 
+    /// Finding 12: each case boots from media of its own image (architecture and
+    /// edition), so the golden files would show an architecture or media mismatch.
+    @Test(arguments: Fixtures.cases)
+    func eachCaseBootsTheMediaOfItsOwnImage(_ goldenCase: Fixtures.GoldenCase) throws {
+        let bundle = try Fixtures.bundle(goldenCase)
+        let image = goldenCase.spec.image.imageID
+        let loads = bundle.artefacts["boot.ipxe"]!.text.split(separator: "\n").filter { $0.hasPrefix("initrd ") }
+        let media = loads.filter { $0.contains("/media/") }
+        #expect(media.count == 4)
+        #expect(media.allSatisfy { $0.contains("/media/\(image)/") }, "\(goldenCase.name) boots media of another image")
+        let share = #"set "VZ_SHARE=\\192.0.2.10\vizor-"# + image + "\""
+        #expect(bundle.artefacts["vizor-winpe.cmd"]!.text.contains(share), "\(goldenCase.name) maps another image's share")
+    }
+
     @Test func casesCoverFirmwareArchitectureLanguagePacksAndCustomSteps() {
         let specs = Fixtures.cases.map(\.spec)
         for firmware in [Firmware.bios, .uefi] {

@@ -82,6 +82,27 @@ import VizorProvisioning
         #expect(regional.contains("Request-VizorReboot"), "a new display language needs a new logon")
     }
 
+    /// Finding 10: on Windows 8 / Server 2012 and later, intl.cpl does not set the
+    /// user language list; the International cmdlets do. The list keeps every
+    /// installed language (the packs and the image's own), so that Windows does
+    /// not remove a pack whose language is missing from every list. intl.cpl stays
+    /// for systems without the cmdlets.
+    @Test func regionalSettingsUseTheInternationalCmdletsAndKeepInstalledPacks() throws {
+        let windows10 = try Fixtures.bundle(try #require(Fixtures.cases.first { $0.name == "bios-x86-langpacks-custom" }))
+        let client = windows10.artefacts["step-04-regional-settings.ps1"]!.text
+        for needle in ["Get-Command -Name 'Set-WinUserLanguageList'", "$languages = @('de-DE', 'en-US')",
+                       "Set-WinUserLanguageList -LanguageList $list -Force", "Set-WinSystemLocale -SystemLocale 'de-DE'",
+                       "Set-Culture -CultureInfo 'de-CH'", "Set-WinHomeLocation -GeoId 223",
+                       "Set-WinUILanguageOverride -Language 'de-DE'", "Set-WinDefaultInputMethodOverride -InputTip '0807:00000807'"] {
+            #expect(client.contains(needle), "\(needle)")
+        }
+        let cmdlets = try #require(client.range(of: "Set-WinUserLanguageList -LanguageList"))
+        let intl = try #require(client.range(of: "intl.cpl,,/f:"))
+        #expect(intl.lowerBound > cmdlets.lowerBound, "intl.cpl is the fallback, not the first choice")
+        let server = try Fixtures.bundle(Fixtures.cases[1]).artefacts["step-05-regional-settings.ps1"]!.text
+        #expect(server.contains("$languages = @('fr-FR', 'de-DE', 'en-US')"), "every installed pack stays in the list")
+    }
+
     @Test func sealingSyspreps_orPowersOff() throws {
         let sysprep = try Fixtures.bundle(Fixtures.cases[0]).artefacts["step-03-seal.ps1"]!.text
         #expect(sysprep.contains("'/generalize', '/oobe', '/quit'") && sysprep.contains("sysprep.xml"))
@@ -149,12 +170,47 @@ import VizorProvisioning
         #expect(lines.contains("boot || goto failed"))
     }
 
+    /// Finding 2: 32-bit UEFI iPXE cannot run the x86_64 EFI image of `wimboot`;
+    /// wimboot ships `wimboot.i386` (BIOS and 32-bit UEFI) and `wimboot.arm64` for
+    /// that. BIOS runs either; the x86_64 build's BIOS entry is i386 code.
+    @Test(arguments: [(Firmware.uefi, WindowsArchitecture.x86, "wimboot.i386"), (.uefi, .amd64, "wimboot"),
+                      (.uefi, .arm64, "wimboot.arm64"), (.bios, .x86, "wimboot"), (.bios, .amd64, "wimboot")])
+    func theBootScriptLoadsTheWimbootBuildTheFirmwareCanRun(_ firmware: Firmware, _ arch: WindowsArchitecture,
+                                                           _ binary: String) throws {
+        let image = ImageFacts(imageID: "img-\(arch.rawValue)", editions: [EditionFacts(
+            index: 1, name: "Windows 10 Pro", editionID: "Professional", architecture: arch, build: 19041,
+            languages: ["en-US"], installationType: "Client")])
+        let spec = InstallSpec(jobID: "wimboot", image: image, editionIndex: 1, firmware: firmware, hostname: "WB",
+                               administratorPassword: "x")
+        let script = BootScriptRenderer.render(try spec.validate(), context: Fixtures.context())
+        let kernels = script.split(separator: "\n").filter { $0.hasPrefix("kernel ") }
+        #expect(kernels == ["kernel http://192.0.2.10:8160/static/\(binary) || goto failed"])
+    }
+
+    /// Finding 4: WinPE runs the start-up in a console nobody sees, so `net use`
+    /// must never wait at a prompt. Every attempt names a user and a password
+    /// (none asks for one), keeps nothing (`/persistent:no`), and reads its
+    /// input from NUL, so that any question it might still ask fails at once.
+    @Test func netUseNeverWaitsAtAnInvisiblePrompt() throws {
+        func netUses(_ goldenCase: Fixtures.GoldenCase) throws -> [String] {
+            try Fixtures.bundle(goldenCase).artefacts["vizor-winpe.cmd"]!.text
+                .components(separatedBy: "\r\n").filter { $0.contains("net use Z: \"%VZ_SHARE%\"") }
+        }
+        let account = try netUses(Fixtures.cases[2])
+        #expect(account == [#"net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" /persistent:no < NUL >> "%VZ_LOG%" 2>&1"#])
+        let guest = try netUses(Fixtures.cases[0])
+        #expect(!guest.isEmpty)
+        for line in guest {
+            #expect(line.contains(" /user:") && line.contains(" /persistent:no < NUL "), "\(line)")
+        }
+    }
+
     @Test func winPEStartupFindsItsNodeMapsTheShareAndReports() throws {
         let goldenCase = Fixtures.cases[2]
         let bundle = try Fixtures.bundle(goldenCase)
         let startup = bundle.artefacts["vizor-winpe.cmd"]!.text
         #expect(startup.hasSuffix("\r\n") && !startup.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "CRLF only")
-        for needle in ["wpeutil InitializeNetwork", "%VZ_SVC%/nodeid?!VZ_HWID!", #"set "VZ_SHARE=\\192.0.2.10\vizor-media-7""#,
+        for needle in ["wpeutil InitializeNetwork", "%VZ_SVC%/nodeid?!VZ_HWID!", #"set "VZ_SHARE=\\192.0.2.10\vizor-win10-x86""#,
                        ":map_share", "if !VZ_TRY! GEQ 30", "net_use_try_!VZ_TRY!_exit_code_!VZ_RC!",
                        #"Z:\setup.exe /unattend:"%VZ_ANSWER%" /noreboot"#, "/stage-done/!VZ_ID!?name=finished",
                        "unexpected_exit_code_!VZ_RC!", "/log/!VZ_ID!?severity=%~1&msg=%~2", "wpeutil reboot",

@@ -64,6 +64,12 @@ import Testing
         #expect(entry.timestamp == Date(timeIntervalSince1970: 1_713_614_400.25))
     }
 
+    @Test func aLogEntryWithAnEmptyEventIsReadAsOneWithoutAnEvent() throws {
+        let entry = try RazorDecoding.logEntry(json(#"{"timestamp":"2024-04-20T12:05:03+00:00","severity":"info","event":""}"#))
+        #expect(entry.event == "log")
+        #expect(entry.fields.isEmpty)
+    }
+
     @Test func aLogEntryWithoutAValidTimestampIsRefused() throws {
         #expect(throws: BackendError.self) { try RazorDecoding.logEntry(json(#"{"timestamp":"yesterday","msg":"x"}"#)) }
         #expect(throws: BackendError.self) { try RazorDecoding.logEntry(json(#"["2024-04-20T12:00:00Z"]"#)) }

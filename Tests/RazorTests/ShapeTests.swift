@@ -4,7 +4,7 @@ import Testing
 import VizorRazor
 
 /// The lab's payloads against the shapes recorded from razor-server (the
-/// research note's fixtures, from razor-client's VCR recordings and
+/// fixtures from razor-client's VCR recordings and
 /// razor-server's view.rb): field names and JSON types exact.
 @Suite struct ShapeTests {
     let spec = "http://api.puppetlabs.com/razor/v1"

@@ -101,6 +101,21 @@ struct WizardTests {
         #expect(values["hostname"] == "srv-01")
     }
 
+    @MainActor @Test func theWizardStartsFromTheConfiguredInstallDefaultsAndTheirPasswordPolicy() throws {
+        let (program, _) = ModelFixtures.dashboard(Size(width: 120, height: 40))
+        program.installDefaults = InstallDefaults(locale: "de-DE", keyboard: nil, timeZone: "Europe/Berlin",
+                                                  passwordPolicy: PasswordPolicy(minLength: 16, requireClasses: 4))
+        program.openWizard(selectedRow: nil)
+        guard case .wizard(let wizard) = program.overlay else { Issue.record("the wizard opens"); return }
+        #expect(wizard.values["locale"] == "de-DE" && wizard.values["keyboard"] == "de-DE")
+        #expect(wizard.values["timeZone"] == "W. Europe Standard Time", "the IANA zone as the Windows id the field lists")
+        #expect(wizard.error("password") == nil, "the generated password meets the policy")
+        let short = Wizard(context: wizard.context, site: "lab", password: "Short-pass1")
+        #expect(short.error("password") == "at least 16 characters")
+        let plain = Wizard(context: wizard.context, site: "lab", password: "longerbutlowercase1!")
+        #expect(plain.error("password") == "use all four of: upper case, lower case, digits, symbols (Windows complexity rule)")
+    }
+
     @Test func lastValuesAreRememberedPerSiteWithoutSecrets() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wizard-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -41,6 +41,8 @@ seed e500 0c '<html><body><h1>Internal Server Error</h1></body></html>'
 seed numbers 00 '{"items":[1,-1.5,1e300,9223372036854775807,-9223372036854775808,true,null,"\u00e9\ud83d\ude00"],"total":"8"}'
 # A past finding: a fraction Double cannot hold made a double that came back as an int.
 seed wholefraction 00 '{"items":[2.0,-9223372036858547.075808,-0.0,1e300],"total":"4"}'
+# A past finding: a log entry whose event is "" decoded to an entry with no event.
+seed emptyevent 00 '{"spec":"http://api.puor/v1/collections/nodes/log","items":[{"timestamp":"2024-04-20T12:05:03+00:00","severity":"info","event":""}]}'
 
 # Nesting far past any JSON parser's limit: refused, never a stack overflow.
 seed deep 00 "$(python3 -c 'print("{\"items\":" + "["*30000 + "]"*30000 + "}", end="")')"

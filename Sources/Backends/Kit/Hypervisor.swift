@@ -187,6 +187,10 @@ public protocol Hypervisor: Sendable {
     func listLocations() async throws -> [String]
     /// Machines carrying the given ownership tag, for idempotent re-runs and cleanup.
     func findMachines(taggedWith key: String, value: String) async throws -> [MachineRecord]
+    /// Resolves everything `createContainer` would (install template or OS
+    /// type, storage or offerings, network, boot ISO) and creates nothing, so
+    /// a request the platform cannot satisfy is refused before a job exists.
+    func preflight(_ spec: ContainerSpec) async throws
     func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer
     func start(machineID: String) async throws
     func stop(machineID: String, force: Bool) async throws

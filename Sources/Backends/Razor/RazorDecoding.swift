@@ -80,7 +80,9 @@ enum RazorDecoding {
         guard let object = item.object, let stamp = object["timestamp"]?.string, let date = parseTime(stamp) else {
             throw BackendError(.protocolViolation, backend: razorBackendName, message: "a node log entry has no valid timestamp")
         }
-        let event = object["event"]?.string ?? (object["action"] != nil ? "action" : "log")
+        // An empty event names nothing: it is read as a missing one (a fuzz finding).
+        let named = object["event"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let event = named ?? (object["action"] != nil ? "action" : "log")
         var fields: [String: String] = [:]
         for (key, value) in object where !["timestamp", "severity", "event", "msg"].contains(key) {
             fields[key] = value.text

@@ -39,6 +39,8 @@ public struct CatalogScanner: Sendable {
         public var failed: Int = 0
         public var missing: Int = 0
         public var bytesRead: UInt64 = 0
+
+        public init() {}
     }
 
     public let store: MediaCatalogStore

@@ -54,10 +54,17 @@ public struct SiteConfig: Sendable, Equatable {
     public var cloudstack: CloudStackConfig?
     public var razor: RazorConfig?
     public var media: [MediaSourceInfo]
+    /// How many install jobs of this site run at once (`install_concurrency`).
+    public var installConcurrency: Int
+
+    /// The per-site limit when the configuration names none.
+    public static let defaultInstallConcurrency = 4
 
     public init(name: String, xenserver: XenServerConfig? = nil, cloudstack: CloudStackConfig? = nil,
-                razor: RazorConfig? = nil, media: [MediaSourceInfo] = []) {
+                razor: RazorConfig? = nil, media: [MediaSourceInfo] = [],
+                installConcurrency: Int = SiteConfig.defaultInstallConcurrency) {
         self.name = name
+        self.installConcurrency = installConcurrency
         self.xenserver = xenserver
         self.cloudstack = cloudstack
         self.razor = razor
@@ -67,7 +74,7 @@ public struct SiteConfig: Sendable, Equatable {
     /// The model's view of this site (no secrets).
     public var site: Site {
         Site(name: name, xenserverURL: xenserver?.url, cloudstackURL: cloudstack?.url, razorURL: razor?.url,
-             mediaSources: media)
+             mediaSources: media, wimboot: razor?.wimboot)
     }
 }
 
@@ -107,11 +114,15 @@ public struct RazorConfig: Sendable, Equatable {
     public var password: SecretRef?
     /// Seconds between collection refreshes.
     public var pollInterval: TimeInterval
-    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120) {
+    /// wimboot's builds in Razor's repo store (`wimboot:`).
+    public var wimboot: WimbootFiles
+    public init(url: String, username: String? = nil, password: SecretRef? = nil, pollInterval: TimeInterval = 120,
+                wimboot: WimbootFiles = WimbootFiles()) {
         self.url = url
         self.username = username
         self.password = password
         self.pollInterval = pollInterval
+        self.wimboot = wimboot
     }
 }
 
@@ -129,6 +140,12 @@ public struct ExposureConfig: Sendable, Equatable {
     public var sambaIncludeFile: String?
     /// The smb.conf the running smbd uses, for `smbcontrol`; nil: the system's.
     public var sambaConfigFile: String?
+    /// curl.exe builds to inject into WinPE (`winpe_curl`), per architecture.
+    public var winPECurl = WinPECurlFiles()
+    /// The Samba account WinPE maps the shares with (`samba_user`); nil: guest shares.
+    public var sambaUser: String?
+    /// Its password (`samba_password`), delivered to each install's WinPE start-up.
+    public var sambaPassword: SecretRef?
     /// Loopback and a kernel-chosen port unless the file says otherwise: the
     /// rendered artefacts carry the real URL, so no fixed port is needed.
     public init(httpBind: String = "127.0.0.1:0", advertiseHost: String? = nil, smbShareRoot: String? = nil,
@@ -151,13 +168,40 @@ public struct ExposureConfig: Sendable, Equatable {
     }
 }
 
-/// Defaults for new installs; the wizard starts from these.
+/// The curl.exe the WinPE start-up uses, per Windows architecture (`winpe_curl:`
+/// in `exposure`): absolute paths on this host, or nil to rely on the medium's
+/// `boot.wim` having `Windows\System32\curl.exe`.
+public struct WinPECurlFiles: Sendable, Equatable {
+    public var x86: String?
+    public var amd64: String?
+    public var arm64: String?
+    public init(x86: String? = nil, amd64: String? = nil, arm64: String? = nil) {
+        self.x86 = x86
+        self.amd64 = amd64
+        self.arm64 = arm64
+    }
+
+    /// The configured files, by the architecture names answer files use.
+    public var configured: [(architecture: String, path: String)] {
+        [("x86", x86), ("amd64", amd64), ("arm64", arm64)].compactMap { entry in entry.1.map { (entry.0, $0) } }
+    }
+
+    /// The file for an architecture (`x86`, `amd64`, `arm64`).
+    public func path(for architecture: String) -> String? {
+        configured.first { $0.architecture == architecture }?.path
+    }
+}
+
+/// Defaults for new installs: what `vizor install start` and the wizard use
+/// when the operator names no locale, keyboard or time zone, and the rule
+/// the Administrator password must meet.
 public struct InstallDefaults: Sendable, Equatable {
     public var locale: String
-    public var keyboard: String
+    /// nil: the keyboard of the locale.
+    public var keyboard: String?
     public var timeZone: String
     public var passwordPolicy: PasswordPolicy
-    public init(locale: String = "en-US", keyboard: String = "en-US", timeZone: String = "UTC",
+    public init(locale: String = "en-US", keyboard: String? = nil, timeZone: String = "UTC",
                 passwordPolicy: PasswordPolicy = PasswordPolicy()) {
         self.locale = locale
         self.keyboard = keyboard
@@ -167,7 +211,7 @@ public struct InstallDefaults: Sendable, Equatable {
 }
 
 /// What generated and operator-chosen passwords must satisfy.
-public struct PasswordPolicy: Sendable, Equatable {
+public struct PasswordPolicy: Sendable, Hashable {
     public var minLength: Int
     /// How many of: lower case, upper case, digits, symbols.
     public var requireClasses: Int

@@ -37,10 +37,17 @@ public enum ConfigExample {
               url: http://razor.example.com:8150/api
               # seconds between refreshes of nodes, policies, repos
               poll_interval: 120
+              # wimboot's release files in Razor's repo_store_root (or http(s)
+              # URLs); installs load the build their firmware can run
+              wimboot:
+                x86_64: wimboot
+                i386: wimboot.i386
             # Directories (local or mounted shares) holding the ISOs.
             media:
               - name: isos
                 path: /srv/isos
+            # install jobs of this site that run at once (default 4)
+            install_concurrency: 4
 
         # How installing machines reach the media (no ISO is ever copied).
         exposure:
@@ -53,6 +60,15 @@ public enum ConfigExample {
           # smb.conf holds `include = /etc/samba/vizor-shares.conf`; vizor
           # rewrites that file and asks smbd to reload (never restarts it)
           samba_include_file: /etc/samba/vizor-shares.conf
+          # the Samba account (smbpasswd -a) WinPE maps the shares with; without
+          # it the shares are open to guests, which Windows 10 1709+ refuses
+          # samba_user: vizor-media
+          # samba_password: {file: /etc/vizor/samba.password}
+          # WinPE makes its HTTP requests with curl.exe, which an ISO's boot.wim
+          # may lack; a curl.exe per architecture to inject (vizor doctor checks)
+          # winpe_curl:
+          #   amd64: /srv/vizor/curl/curl-amd64.exe
+          #   x86: /srv/vizor/curl/curl-x86.exe
 
         # Starting values for new installs.
         install_defaults:

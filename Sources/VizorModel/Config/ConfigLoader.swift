@@ -36,10 +36,10 @@ public enum ConfigLoader {
     }
 
     /// Resolves every secret the configuration names; returns the problems (empty when all resolve).
-    public static func checkSecrets(_ config: VizorConfig, text: String, resolver: SecretResolver) -> [ConfigIssue] {
+    public static func checkSecrets(_ config: VizorConfig, text: String, resolver: SecretResolver) async -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         for (key, reference) in secretReferences(config) {
-            do { _ = try resolver.resolve(reference) } catch {
+            do { _ = try await resolver.resolve(reference) } catch {
                 issues.append(ConfigIssue(file: config.file, line: line(of: key, in: text), key: key, message: error.message))
             }
         }
@@ -58,6 +58,7 @@ public enum ConfigLoader {
             }
             if let password = site.razor?.password { references.append(("\(prefix).razor.password", password)) }
         }
+        if let password = config.exposure.sambaPassword { references.append(("exposure.samba_password", password)) }
         return references
     }
 

@@ -55,17 +55,24 @@ extension NodeReader {
             if name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "." }) {
                 fail(value, key, "site names may not contain spaces, dots or slashes")
             }
-            guard let fields = mapping(value, key, allowed: ["xenserver", "cloudstack", "razor", "media"]) else { continue }
+            guard let fields = mapping(value, key, allowed: ["xenserver", "cloudstack", "razor", "media", "install_concurrency"])
+            else { continue }
             var site = SiteConfig(name: name)
             for (field, node) in fields {
                 switch field {
                 case "xenserver": site.xenserver = xenserver(node, "\(key).xenserver")
                 case "cloudstack": site.cloudstack = cloudstack(node, "\(key).cloudstack")
                 case "razor": site.razor = razor(node, "\(key).razor")
+                case "install_concurrency":
+                    if let limit = number(node, "\(key).install_concurrency", range: 1...256) {
+                        if limit == limit.rounded() { site.installConcurrency = Int(limit) } else {
+                            fail(node, "\(key).install_concurrency", "expected a whole number of jobs, found \(limit)")
+                        }
+                    }
                 default: site.media = media(node, "\(key).media")
                 }
             }
-            if fields.allSatisfy({ $0.0 == "media" }) {
+            if !fields.contains(where: { $0.0 == "xenserver" || $0.0 == "cloudstack" }) {
                 fail(value, key, "a site needs a xenserver or cloudstack endpoint")
             }
             result.append(site)
@@ -97,14 +104,38 @@ extension NodeReader {
     }
 
     private mutating func razor(_ node: Node, _ key: String) -> RazorConfig? {
-        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "poll_interval"]) else { return nil }
+        guard let pairs = mapping(node, key, allowed: ["url", "username", "password", "poll_interval", "wimboot"]) else { return nil }
         let url = required(pairs, "url", in: node, key).flatMap { self.url($0, "\(key).url") }
         let username = pairs.first { $0.0 == "username" }.flatMap { string($0.1, "\(key).username") }
         let password = pairs.first { $0.0 == "password" }.flatMap { secret($0.1, "\(key).password") }
         let interval = pairs.first { $0.0 == "poll_interval" }
             .flatMap { number($0.1, "\(key).poll_interval", range: 5...86400) } ?? 120
+        let wimboot = pairs.first { $0.0 == "wimboot" }.map { wimbootFiles($0.1, "\(key).wimboot") } ?? WimbootFiles()
         guard let url else { return nil }
-        return RazorConfig(url: url, username: username, password: password, pollInterval: interval)
+        return RazorConfig(url: url, username: username, password: password, pollInterval: interval, wimboot: wimboot)
+    }
+
+    /// `wimboot: {x86_64: …, i386: …, arm64: …}`: repo-store paths or http(s) URLs.
+    private mutating func wimbootFiles(_ node: Node, _ key: String) -> WimbootFiles {
+        var files = WimbootFiles()
+        guard let pairs = mapping(node, key, allowed: ["x86_64", "i386", "arm64"]) else { return files }
+        for (name, value) in pairs {
+            let field = "\(key).\(name)"
+            guard let text = string(value, field) else { continue }
+            let isURL = text.hasPrefix("http://") || text.hasPrefix("https://")
+            if text.isEmpty || text.contains(where: { " \"'%^&\\".contains($0) })
+                || (!isURL && (text.hasPrefix("/") || text.split(separator: "/").contains(".."))) {
+                fail(value, field, "expected a path in Razor's repo store (e.g. wimboot.i386) or an http(s) URL, "
+                     + "without spaces, quotes, '%', '^', '&' or backslashes, found \"\(text)\"")
+                continue
+            }
+            switch name {
+            case "x86_64": files.x86_64 = text
+            case "i386": files.i386 = text
+            default: files.arm64 = text
+            }
+        }
+        return files
     }
 
     private mutating func media(_ node: Node, _ key: String) -> [MediaSourceInfo] {
@@ -130,9 +161,30 @@ extension NodeReader {
     private mutating func exposure(_ node: Node) -> ExposureConfig {
         var exposure = ExposureConfig()
         let paths = ["smb_share_root", "samba_include_file", "samba_config_file"]
-        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host"] + paths) else { return exposure }
+        guard let pairs = mapping(node, "exposure", allowed: ["http_bind", "advertise_host", "winpe_curl", "samba_user",
+                                                              "samba_password"] + paths)
+        else { return exposure }
         for (name, value) in pairs {
             let key = "exposure.\(name)"
+            if name == "winpe_curl" {
+                exposure.winPECurl = winPECurl(value, key)
+                continue
+            }
+            if name == "samba_password" {
+                exposure.sambaPassword = secret(value, key)
+                continue
+            }
+            if name == "samba_user" {
+                guard let text = string(value, key) else { continue }
+                // Samba and Windows account names; nothing the WinPE start-up (a cmd script) would read as syntax.
+                guard (1...20).contains(text.count), !text.hasPrefix("-"),
+                      text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                    fail(value, key, "expected a Samba account name of 1-20 letters, digits, '.', '_' or '-', found \"\(text)\"")
+                    continue
+                }
+                exposure.sambaUser = text
+                continue
+            }
             guard let text = string(value, key) else { continue }
             switch name {
             case "http_bind":
@@ -165,10 +217,36 @@ extension NodeReader {
             fail(node, "exposure.advertise_host",
                  "http_bind \(exposure.httpBind) listens on every address; say which name installing machines use to reach this host")
         }
+        if (exposure.sambaUser == nil) != (exposure.sambaPassword == nil) {
+            fail(node, exposure.sambaUser == nil ? "exposure.samba_user" : "exposure.samba_password",
+                 "give both samba_user and samba_password (the account WinPE maps the shares with), or neither for guest shares")
+        }
+        if exposure.sambaUser != nil, exposure.sambaIncludeFile == nil {
+            fail(node, "exposure.samba_include_file", "a Samba account (samba_user) is only used with SMB exposure; set samba_include_file too")
+        }
         if exposure.sambaIncludeFile != nil, exposure.smbShareRoot == nil {
             fail(node, "exposure.smb_share_root", "SMB exposure (samba_include_file) needs smb_share_root, where the ISO views are mounted")
         }
         return exposure
+    }
+
+    /// `winpe_curl: {x86: PATH, amd64: PATH, arm64: PATH}`: absolute paths on this host.
+    private mutating func winPECurl(_ node: Node, _ key: String) -> WinPECurlFiles {
+        var files = WinPECurlFiles()
+        guard let pairs = mapping(node, key, allowed: ["x86", "amd64", "arm64"]) else { return files }
+        for (name, value) in pairs {
+            guard let text = string(value, "\(key).\(name)") else { continue }
+            guard text.hasPrefix("/") else {
+                fail(value, "\(key).\(name)", "must be the absolute path of a curl.exe on this host, found \"\(text)\"")
+                continue
+            }
+            switch name {
+            case "x86": files.x86 = text
+            case "amd64": files.amd64 = text
+            default: files.arm64 = text
+            }
+        }
+        return files
     }
 
     private mutating func installDefaults(_ node: Node) -> InstallDefaults {

@@ -1,4 +1,5 @@
 import Foundation
+import VizorChildProcess
 
 /// Where a secret lives. The configuration names the place, never the value,
 /// so the file can be shared and checked in without leaking anything.
@@ -69,7 +70,7 @@ public struct SecretResolver: Sendable {
     }
 
     /// The secret's value, or an error that says which reference failed and why (never the value).
-    public func resolve(_ reference: SecretRef) throws(SecretError) -> Secret {
+    public func resolve(_ reference: SecretRef) async throws(SecretError) -> Secret {
         let value: String
         switch reference {
         case .env(let name):
@@ -80,7 +81,7 @@ public struct SecretResolver: Sendable {
         case .file(let path):
             value = try readSecretFile(expand(path))
         case .command(let command):
-            value = try runSecretCommand(command)
+            value = try await runSecretCommand(command)
         }
         let secret = Secret(value)
         redactor.register(secret)
@@ -113,41 +114,44 @@ public struct SecretResolver: Sendable {
         return text
     }
 
-    private func runSecretCommand(_ command: String) throws(SecretError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw SecretError("secret command `\(command)` could not start: \(error.localizedDescription)")
+    /// Runs `/bin/sh -c command` with the resolver's environment and an
+    /// empty standard input; its standard output is the secret and never
+    /// appears in an error. A command that outlives `commandTimeout` is
+    /// terminated with everything it started.
+    private func runSecretCommand(_ command: String) async throws(SecretError) -> String {
+        let name = "secret command `\(command)`"
+        let outcome: ChildProcessOutcome
+        do {
+            outcome = try await ChildProcess("/bin/sh", ["-c", command], environment: environment,
+                                             timeout: .milliseconds(Int((commandTimeout * 1000).rounded())),
+                                             outputLimit: Self.commandOutputLimit, displayName: name).run()
+        } catch {
+            switch error.reason {
+            case .timedOut:
+                throw SecretError("\(name) did not finish within \(Int(commandTimeout)) s and was stopped"
+                                  + Self.said(error.lastErrorLines))
+            case .cannotStart(let why):
+                throw SecretError("\(name) could not start: \(why)")
+            case .cancelled, .inputTooLarge, .ended:
+                throw SecretError(error.description)
+            }
         }
-        let deadline = Date().addingTimeInterval(commandTimeout)
-        let collected = CollectedOutput()
-        let reader = Thread {
-            collected.set(output.fileHandleForReading.readDataToEndOfFile(),
-                          errors.fileHandleForReading.readDataToEndOfFile())
+        guard outcome.succeeded else {
+            throw SecretError("\(name) \(outcome.termination)" + Self.said(outcome.lastErrorLines()))
         }
-        reader.start()
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            process.terminate()
-            throw SecretError("secret command `\(command)` did not finish within \(Int(commandTimeout)) s")
+        guard !outcome.standardOutputTruncated else {
+            throw SecretError("\(name) printed more than \(Self.commandOutputLimit) bytes; it must print the secret alone")
         }
-        process.waitUntilExit()
-        let (stdout, stderr) = collected.wait()
-        guard process.terminationStatus == 0 else {
-            let reason = String(decoding: stderr, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            throw SecretError("secret command `\(command)` exited with status \(process.terminationStatus)"
-                              + (reason.isEmpty ? "" : ": \(reason)"))
-        }
-        let text = String(decoding: stdout, as: UTF8.self).trimmingTrailingNewlines()
-        guard !text.isEmpty else { throw SecretError("secret command `\(command)` printed nothing") }
+        let text = outcome.output.trimmingTrailingNewlines()
+        guard !text.isEmpty else { throw SecretError("\(name) printed nothing") }
         return text
+    }
+
+    /// More than any key or password; what a command prints past it is dropped.
+    static let commandOutputLimit = 64 * 1024
+
+    private static func said(_ lines: [String]) -> String {
+        lines.isEmpty ? "" : ": " + lines.joined(separator: " / ")
     }
 }
 
@@ -156,25 +160,6 @@ public struct SecretError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-private final class CollectedOutput: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var result: (Data, Data)?
-
-    func set(_ stdout: Data, _ stderr: Data) {
-        condition.lock()
-        result = (stdout, stderr)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func wait() -> (Data, Data) {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return result!
-    }
 }
 
 extension String {

@@ -1,5 +1,6 @@
 import BackendKit
 import Foundation
+import VizorProvisioning
 
 /// Which kind of backend a poller talks to; the header shows one health per
 /// (site, kind) so an operator sees at a glance which product is in trouble.
@@ -40,17 +41,20 @@ public struct Site: Sendable, Equatable, Codable, Identifiable {
     public var cloudstackURL: String?
     public var razorURL: String?
     public var mediaSources: [MediaSourceInfo]
+    /// Where the site's installs load wimboot from (with Razor).
+    public var wimboot: WimbootFiles?
 
     public var id: String { name }
 
     public init(name: String, isLab: Bool = false, xenserverURL: String? = nil, cloudstackURL: String? = nil,
-                razorURL: String? = nil, mediaSources: [MediaSourceInfo] = []) {
+                razorURL: String? = nil, mediaSources: [MediaSourceInfo] = [], wimboot: WimbootFiles? = nil) {
         self.name = name
         self.isLab = isLab
         self.xenserverURL = xenserverURL
         self.cloudstackURL = cloudstackURL
         self.razorURL = razorURL
         self.mediaSources = mediaSources
+        self.wimboot = wimboot ?? (razorURL == nil ? nil : WimbootFiles())
     }
 
     /// The backends this site has, in display order.
@@ -71,5 +75,34 @@ public struct MediaSourceInfo: Sendable, Equatable, Codable {
     public init(name: String, path: String) {
         self.name = name
         self.path = path
+    }
+}
+
+/// wimboot's builds as a site's installs fetch them (`razor.wimboot` in the
+/// configuration): each a path in Razor's repo store (`repo_store_root`,
+/// served at `/svc/repo/<path>`) or a full http(s) URL. `x86_64` is the
+/// release file `wimboot` (BIOS and 64-bit UEFI), `i386` is `wimboot.i386`
+/// (BIOS and 32-bit UEFI, for 32-bit Windows), `arm64` is `wimboot.arm64`.
+public struct WimbootFiles: Sendable, Equatable, Codable {
+    public var x86_64: String
+    public var i386: String
+    /// nil: `wimboot.arm64`, not checked by `doctor` (few sites install ARM64 Windows).
+    public var arm64: String?
+
+    public init(x86_64: String = "wimboot", i386: String = "wimboot.i386", arm64: String? = nil) {
+        self.x86_64 = x86_64
+        self.i386 = i386
+        self.arm64 = arm64
+    }
+
+    /// The files `doctor` checks, with the machine type each must be built for.
+    public var checked: [(file: String, machine: PEImage.Machine)] {
+        [(x86_64, .x86_64), (i386, .i386)] + (arm64.map { [($0, .arm64)] } ?? [])
+    }
+
+    /// A file's URL: itself when it is a URL, else under Razor's `/svc/repo/`.
+    public static func url(_ file: String, razorService: String) -> String {
+        if file.hasPrefix("http://") || file.hasPrefix("https://") { return file }
+        return razorService + "/repo/" + file
     }
 }

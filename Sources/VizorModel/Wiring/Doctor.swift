@@ -15,9 +15,11 @@ public struct DoctorCheck: Sendable, Equatable, Codable {
     public var hint: String?
 }
 
-/// Reaches every backend and media source once, in parallel, each with its own timeout.
+/// Reaches every backend and media source once, in parallel, each with its own
+/// timeout, and fetches the wimboot builds installs load from each Razor site.
 public enum Doctor {
-    public static func run(_ connected: ConnectedSites, timeout: TimeInterval = 15) async -> [DoctorCheck] {
+    public static func run(_ connected: ConnectedSites, timeout: TimeInterval = 15,
+                           winPECurl: WinPECurlFiles = WinPECurlFiles()) async -> [DoctorCheck] {
         let clock = SystemClock()
         let targets: [BackendID: String] = Dictionary(uniqueKeysWithValues: connected.sites.flatMap { site in
             site.backends.map { id -> (BackendID, String) in
@@ -57,7 +59,9 @@ public enum Doctor {
             }
             var checks: [DoctorCheck] = []
             for await check in group { checks.append(check) }
-            return checks.sorted { ($0.site, $0.backend) < ($1.site, $1.backend) }
+            checks += await BootFileProbe.wimbootChecks(connected.sites, timeout: timeout)
+            checks += BootFileProbe.winPECurlChecks(winPECurl)
+            return checks.sorted { ($0.site, $0.backend, $0.target) < ($1.site, $1.backend, $1.target) }
         }
     }
 

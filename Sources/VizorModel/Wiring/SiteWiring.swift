@@ -3,6 +3,7 @@ import Foundation
 import VizorCloudStack
 import VizorLab
 import VizorRazor
+import VizorStore
 import VizorXenServer
 
 /// Everything one Vizor process talks to: the sites the model shows, the
@@ -29,18 +30,19 @@ public struct ConnectedSites: Sendable {
 public enum SiteWiring {
     /// Clients for every configured site. Secrets are resolved here and
     /// handed to the clients in memory only.
-    public static func connect(_ config: VizorConfig, resolver: SecretResolver) throws(ConfigErrors) -> ConnectedSites {
+    public static func connect(_ config: VizorConfig, resolver: SecretResolver,
+                               catalog: MediaCatalogStore? = nil) async throws(ConfigErrors) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: config.defaultSite ?? config.sites.first?.name)
         var issues: [ConfigIssue] = []
-        func secret(_ reference: SecretRef, _ key: String) -> Secret? {
-            do { return try resolver.resolve(reference) } catch {
+        func secret(_ reference: SecretRef, _ key: String) async -> Secret? {
+            do { return try await resolver.resolve(reference) } catch {
                 issues.append(ConfigIssue(file: config.file, line: nil, key: key, message: error.message))
                 return nil
             }
         }
         for site in config.sites {
             let prefix = "sites.\(site.name)"
-            if let xen = site.xenserver, let password = secret(xen.password, "\(prefix).xenserver.password") {
+            if let xen = site.xenserver, let password = await secret(xen.password, "\(prefix).xenserver.password") {
                 do {
                     let hypervisor = try XenServerHypervisor(configuration: XenServerConfiguration(
                         url: xen.url, username: xen.username, password: password.reveal(), verifyTLS: xen.verifyTLS,
@@ -52,14 +54,15 @@ public enum SiteWiring {
                 }
             }
             if let cs = site.cloudstack, let endpoint = URL(string: cs.url),
-               let apiKey = secret(cs.apiKey, "\(prefix).cloudstack.api_key"),
-               let secretKey = secret(cs.secretKey, "\(prefix).cloudstack.secret_key") {
+               let apiKey = await secret(cs.apiKey, "\(prefix).cloudstack.api_key"),
+               let secretKey = await secret(cs.secretKey, "\(prefix).cloudstack.secret_key") {
                 connected.backends[BackendID(site: site.name, kind: .cloudstack)] =
                     cloudstack(endpoint: endpoint, apiKey: apiKey.reveal(), secretKey: secretKey.reveal(),
-                               interval: cs.pollInterval)
+                               interval: cs.pollInterval, verifyTLS: cs.verifyTLS)
             }
             if let razor = site.razor, let url = URL(string: razor.url) {
-                let password = razor.password.flatMap { secret($0, "\(prefix).razor.password") }
+                var password: Secret?
+                if let reference = razor.password { password = await secret(reference, "\(prefix).razor.password") }
                 let wired = self.razor(url: url, username: razor.username, password: password?.reveal(),
                                        interval: razor.pollInterval)
                 connected.backends[BackendID(site: site.name, kind: .razor)] = wired.handle
@@ -67,7 +70,7 @@ public enum SiteWiring {
             }
             if !site.media.isEmpty {
                 connected.backends[BackendID(site: site.name, kind: .media)] =
-                    .media(DirectoryMediaScanner(sources: site.media), interval: 300)
+                    .media(mediaScanner(site.media, catalog: catalog), interval: 300)
             }
             connected.sites.append(site.site)
         }
@@ -78,6 +81,7 @@ public enum SiteWiring {
     /// The embedded default: a site named `lab` pointing at the lab servers,
     /// through the same clients as a production site.
     public static func lab(_ suite: LabSuite, redactor: Redactor, mediaLibrary: String? = nil,
+                           catalog: MediaCatalogStore? = nil,
                            cloudstackInterval: TimeInterval = 5, razorInterval: TimeInterval = 60) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: "lab")
         var site = Site(name: "lab", isLab: true)
@@ -104,6 +108,7 @@ public enum SiteWiring {
             connected.backends[BackendID(site: "lab", kind: .razor)] = wired.handle
             connected.provisioning["lab"] = wired.server
             site.razorURL = razor.url
+            site.wimboot = WimbootFiles()
         }
         let library = mediaLibrary ?? suite.endpoint(named: "media").map { endpoint in
             endpoint.url.hasPrefix("file://") ? (URL(string: endpoint.url)?.path ?? endpoint.url) : endpoint.url
@@ -111,17 +116,24 @@ public enum SiteWiring {
         if let library {
             site.mediaSources = [MediaSourceInfo(name: "sample library", path: library)]
             connected.backends[BackendID(site: "lab", kind: .media)] =
-                .media(DirectoryMediaScanner(sources: site.mediaSources), interval: 300)
+                .media(mediaScanner(site.mediaSources, catalog: catalog), interval: 300)
         }
         connected.sites = [site]
         return connected
     }
 
+    /// The media poller of a site: through the shared catalogue when there is one.
+    static func mediaScanner(_ sources: [MediaSourceInfo], catalog: MediaCatalogStore?) -> any MediaScanner {
+        guard let catalog else { return DirectoryMediaScanner(sources: sources) }
+        return CatalogMediaScanner(catalog: SiteCatalog(store: catalog, sources: sources))
+    }
+
     /// A CloudStack backend polled every `interval` seconds.
-    public static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval) -> BackendHandle {
+    public static func cloudstack(endpoint: URL, apiKey: String, secretKey: String, interval: TimeInterval,
+                                  verifyTLS: Bool = true) -> BackendHandle {
         let hypervisor = CloudStackHypervisor(
             configuration: CloudStackConfiguration(endpoint: endpoint, apiKey: apiKey, secretKey: secretKey,
-                                                   requestTimeout: .seconds(30)),
+                                                   requestTimeout: .seconds(30), verifyTLS: verifyTLS),
             options: CloudStackHypervisor.Options(pollInterval: .seconds(interval)))
         return .polling(hypervisor, interval: interval)
     }

@@ -36,15 +36,16 @@ public final class VizorRuntime {
         let config = try ConfigLoader.load(configFile(paths))
         let connected: ConnectedSites
         var lab: LabSuite?
+        // The dashboard reads media through the catalogue the CLI uses; without
+        // a usable database it falls back to reading the sources directly.
+        let catalog = try? MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths))
         if let config {
-            connected = try SiteWiring.connect(config, resolver: resolver)
+            connected = try await SiteWiring.connect(config, resolver: resolver, catalog: catalog)
         } else {
             let suite = try await LabSuite.start(simulation: labSimulation(ProcessInfo.processInfo.environment))
             lab = suite
-            // The sample media library lives under XDG data, like every file Vizor writes.
-            let library = paths.data.appendingPathComponent("lab-media")
-            let mediaPath = (try? SampleLibrary.ensure(in: library)) != nil ? library.path : nil
-            connected = SiteWiring.lab(suite, redactor: resolver.redactor, mediaLibrary: mediaPath)
+            connected = SiteWiring.lab(suite, redactor: resolver.redactor, mediaLibrary: labMediaLibrary(paths: paths),
+                                       catalog: catalog)
         }
         let runner = EffectRunner(backends: connected.backends, clock: clock, settings: settings)
         let store = Store(runner: runner)
@@ -56,6 +57,13 @@ public final class VizorRuntime {
         return runtime
     }
 
+    /// The lab's sample media library, made on first use under XDG data like
+    /// every file Vizor writes; nil when it cannot be written.
+    public nonisolated static func labMediaLibrary(paths: XDGPaths) -> String? {
+        let library = paths.data.appendingPathComponent("lab-media")
+        return (try? SampleLibrary.ensure(in: library)) != nil ? library.path : nil
+    }
+
     /// The in-process lab's guest simulation; `VIZOR_LAB_PACE` (seconds a
     /// full install takes, 0.5-86400) speeds it up for demos and tests.
     public nonisolated static func labSimulation(_ environment: [String: String]) -> LabSimulationOptions {
@@ -63,6 +71,11 @@ public final class VizorRuntime {
             return LabSimulationOptions()
         }
         return LabSimulationOptions(pace: .install(taking: .milliseconds(Int(seconds * 1000))))
+    }
+
+    /// Install jobs each site runs at once, from `install_concurrency`.
+    public var siteLimits: [String: Int] {
+        Dictionary((config?.sites ?? []).map { ($0.name, $0.installConcurrency) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The site a command acts on: the named one, else the default.

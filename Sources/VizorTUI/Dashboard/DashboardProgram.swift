@@ -1,6 +1,7 @@
 import BackendKit
 import Foundation
 import VizorModel
+import VizorProvisioning
 
 /// The dashboard as a loop program: the shell (panes, keys, filter, help)
 /// over the model's `AppState`, plus the dashboard's own overlays
@@ -60,6 +61,10 @@ public final class DashboardProgram: LoopProgram {
     private let dispatch: (Action) -> Void
     /// Where the wizard remembers its last values per site (nil: nowhere).
     public var wizardMemory: WizardMemory?
+    /// The configuration's `install_defaults`: the wizard's starting locale,
+    /// keyboard and time zone (under what it remembers per site) and the
+    /// rule the Administrator password must meet.
+    public var installDefaults = InstallDefaults()
     /// Starts an install from the wizard's values; returns what to tell the operator.
     public var startInstall: ([String: String], EditionChoice?) -> String = { _, _ in
         "the install orchestrator is not connected to this dashboard yet; nothing was started"
@@ -295,7 +300,8 @@ public final class DashboardProgram: LoopProgram {
     /// edition row is selected in the catalog, that edition.
     public func openWizard(selectedRow: String?) {
         let site = ModelProjection.site(app)
-        let context = WizardContext.from(app)
+        var context = WizardContext.from(app)
+        context.passwordPolicy = installDefaults.passwordPolicy
         var preset: [String: String] = [:]
         if let row = selectedRow, row.hasPrefix("edition:") {
             let parts = row.dropFirst("edition:".count).split(separator: ":")
@@ -303,7 +309,22 @@ public final class DashboardProgram: LoopProgram {
                 preset["media"] = choice.label
             }
         }
-        overlay = .wizard(Wizard(context: context, site: site, remembered: wizardMemory?.load(site: site) ?? [:], preset: preset))
+        let remembered = Self.wizardDefaults(installDefaults, context: context)
+            .merging(wizardMemory?.load(site: site) ?? [:]) { _, remembered in remembered }
+        overlay = .wizard(Wizard(context: context, site: site, remembered: remembered, preset: preset))
+    }
+
+    /// The wizard's fields for `install_defaults`: the time zone as the Windows
+    /// id the field lists; values the fields would refuse are left out.
+    static func wizardDefaults(_ defaults: InstallDefaults, context: WizardContext) -> [String: String] {
+        var values: [String: String] = [:]
+        if context.locales.contains(defaults.locale) {
+            values["locale"] = defaults.locale
+            values["keyboard"] = defaults.locale
+        }
+        if let keyboard = defaults.keyboard, context.locales.contains(keyboard) { values["keyboard"] = keyboard }
+        if let zone = TimeZoneTable.windowsID(for: defaults.timeZone), context.timeZones.contains(zone) { values["timeZone"] = zone }
+        return values
     }
 
     /// Opens the notifications list and acknowledges what it shows.

@@ -231,7 +231,7 @@ public enum ModelProjection {
     }
 }
 
-/// The seven steps of the install pipeline (ARCHITECTURE.md), as the
+/// The seven steps of the install pipeline (docs/architecture.md), as the
 /// installs pane and the job view number them.
 public enum InstallSteps {
     public static let titles = ["Resolve and expose media", "Render artefacts", "Create the VM stopped", "Razor repo, tag, policy",

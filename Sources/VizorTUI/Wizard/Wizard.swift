@@ -98,7 +98,7 @@ public struct Wizard: Hashable, Sendable {
             return matching.count == 1 ? "Enter picks \(matching[0])" : problem
         case "media": return selectedEdition == nil ? "pick an edition from the list" : nil
         case "hostname": return WizardValidation.hostname(value)
-        case "password": return WizardValidation.password(value)
+        case "password": return WizardValidation.password(value, policy: context.passwordPolicy)
         case "productKey": return WizardValidation.productKey(value)
         case "timeZone": return context.timeZones.contains(value) ? nil : "unknown time zone (type to search the list)"
         case "uiLanguage", "locale", "keyboard": return context.locales.contains(value) ? nil : "unknown language tag"

@@ -50,6 +50,8 @@ public struct WizardContext: Hashable, Sendable {
     public var locales: [String]
     /// Zones or pools per "site/backend" as the backends listed them; none known yet: free text.
     public var locations: [String: [String]]
+    /// What the Administrator password must meet (`install_defaults.password_policy`).
+    public var passwordPolicy = PasswordPolicy(minLength: 8, requireClasses: 3)
 
     public init(sites: [String], backends: [String: [String]], editions: [EditionChoice],
                 timeZones: [String] = TimeZoneTable.windowsIDs.sorted(), locales: [String] = WizardContext.commonLocales,
@@ -127,11 +129,13 @@ public enum WizardValidation {
         return ok ? nil : "five groups of five letters or digits: XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"
     }
 
-    public static func password(_ text: String) -> String? {
-        if text.count < 8 { return "at least 8 characters" }
+    public static func password(_ text: String, policy: PasswordPolicy = PasswordPolicy(minLength: 8, requireClasses: 3)) -> String? {
+        if text.count < policy.minLength { return "at least \(policy.minLength) characters" }
         let classes = [text.contains(where: \.isUppercase), text.contains(where: \.isLowercase), text.contains(where: \.isNumber),
                        text.contains(where: { !$0.isLetter && !$0.isNumber })].filter { $0 }.count
-        return classes >= 3 ? nil : "use three of: upper case, lower case, digits, symbols (Windows complexity rule)"
+        let needed = policy.requireClasses
+        let count = ["one", "two", "three", "all four"][max(1, min(needed, 4)) - 1]
+        return classes >= needed ? nil : "use \(count) of: upper case, lower case, digits, symbols (Windows complexity rule)"
     }
 
     /// Disk big enough for the applied image plus room for updates and the page file.

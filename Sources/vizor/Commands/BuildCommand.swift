@@ -9,13 +9,9 @@ struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Expand a batch build plan (YAML) into install jobs.",
-        discussion: """
-            A plan lists images with their editions, targets (site, hypervisor, zone or pool, offering)
-            and locales; every combination becomes one job. --dry-run prints the jobs as a table. Without it
-            the jobs are journaled and this process drives them, within each site's concurrency limit, until
-            all have ended, then prints the table; it exits non-zero if any job failed. The Administrator
-            password (one for the batch) comes from $VIZOR_ADMIN_PASSWORD, --password-file or a prompt.
-            """)
+        discussion: helpText(
+            "A plan lists images with their editions, targets (site, hypervisor, zone or pool, offering) and locales; every combination becomes one job. --dry-run prints the jobs as a table. Without it the jobs are journaled and this process drives them, within each site's concurrency limit, until all have ended, then prints the table; it exits non-zero if any job failed. The Administrator password (one for the batch) comes from $VIZOR_ADMIN_PASSWORD, --password-file or a prompt.",
+            examples: ["vizor build nightly.yaml --dry-run", "VIZOR_ADMIN_PASSWORD=... vizor build nightly.yaml --json"]))
 
     @Argument(help: "The plan file.") var plan: String
     @Flag(name: .long, help: "Print the jobs the plan makes without starting any.") var dryRun = false
@@ -45,7 +41,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @MainActor static func execute(_ requests: [InstallRequest], secret: String, json: Bool) async throws {
         try await withRuntime(polling: false) { runtime in
-            let session = try InstallSession.start(runtime)
+            let session = try await InstallSession.start(runtime)
             var ids: [String] = []
             for request in requests {
                 let id = InstallOrchestrator.newJobID()
@@ -56,7 +52,7 @@ struct BuildCommand: AsyncParsableCommand {
             await session.serving.stop()
             let byID = Dictionary(done.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let jobs: [JournalJobLike?] = ids.map { byID[$0] }
-            if json { try printJSON(done) } else {
+            if json { try printJSON(done.map(JobOutput.init)) } else {
                 printTable(BuildReport.header, BuildReport.rows(requests, jobs: jobs))
             }
             let failed = done.filter { $0.status != .succeeded }

@@ -49,7 +49,7 @@ extension Vizor {
         let level = ProcessInfo.processInfo.environment["VIZOR_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LogSink(directory: paths.state, redactor: CLIEnvironment.redactor).bootstrap(level: level)
         do {
-            var command = try parseAsRoot()
+            var command = try await asyncParseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -3,6 +3,7 @@ import Foundation
 import BackendKit
 import VizorModel
 import VizorStore
+import VizorTUI
 
 /// Options shared by commands that read a site's data.
 struct SiteOptions: ParsableArguments {
@@ -92,19 +93,9 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Prints rows as aligned columns.
+/// Prints rows as columns aligned by display width.
 func printTable(_ header: [String], _ rows: [[String]]) {
-    var widths = header.map(\.count)
-    for row in rows {
-        for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
-    }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { index, cell in
-            index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ")
-    }
-    print(line(header))
-    for row in rows { print(line(row)) }
+    for line in PlainTable.lines(header, rows) { print(line) }
 }
 
 /// Maps a finished request onto the process outcome.
@@ -146,4 +137,72 @@ extension BackendError {
         if let hint { text += " — \(hint)" }
         return text
     }
+}
+
+/// Any JSON value, to put a JSON document the store keeps as text back into
+/// the output as the object it is (never a JSON string inside JSON).
+enum JSONValue: Codable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(parsing text: String) {
+        self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            // Whole numbers print as integers, as the journal wrote them.
+            if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+/// A journaled job as the CLI prints it: the job's fields, with `request`
+/// as the nested object it is.
+struct JobOutput: Encodable {
+    var job: JournalJob
+
+    enum Keys: String, CodingKey { case request }
+
+    func encode(to encoder: Encoder) throws {
+        try job.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(JSONValue(parsing: job.request), forKey: .request)
+    }
+}
+
+/// Prints one JSON object on one line (JSON Lines), flushed at once so a
+/// reader of a followed stream sees each line when it happens.
+func printJSONLine<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+}
+
+/// A command's help discussion: prose paragraphs, which ArgumentParser wraps
+/// to the terminal's width (so they carry no hard line breaks), then the
+/// examples, one command line each.
+func helpText(_ paragraphs: String..., examples: [String]) -> String {
+    var parts = paragraphs
+    if !examples.isEmpty {
+        parts.append((examples.count == 1 ? "Example:" : "Examples:") + examples.map { "\n  " + $0 }.joined())
+    }
+    return parts.joined(separator: "\n\n")
 }

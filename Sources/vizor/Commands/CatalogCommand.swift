@@ -2,6 +2,7 @@ import ArgumentParser
 import BackendKit
 import Foundation
 import VizorMedia
+import VizorModel
 import VizorStore
 
 struct CatalogCommand: AsyncParsableCommand {
@@ -16,7 +17,12 @@ struct CatalogCommand: AsyncParsableCommand {
         var database: String?
 
         func open() throws -> MediaCatalogStore {
-            try MediaCatalogStore(url: database.map { URL(fileURLWithPath: $0) } ?? MediaCatalogStore.defaultURL())
+            try call { try MediaCatalogStore(url: database.map { URL(fileURLWithPath: $0) } ?? MediaCatalogStore.defaultURL()) }
+        }
+
+        /// The catalogue of the named site (or the default, or the lab's library).
+        func site(_ name: String?) throws -> SiteCatalog {
+            try call { try SiteCatalog.forSite(name, paths: XDGPaths(), database: database.map { URL(fileURLWithPath: $0) }).catalog }
         }
     }
 
@@ -27,17 +33,23 @@ struct CatalogCommand: AsyncParsableCommand {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func fail(_ error: Error) -> Error {
-        FileHandle.standardError.write(Data("vizor: \(error)\n".utf8))
-        return ExitCode.failure
-    }
-
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk media sources and catalogue new or changed ISOs (unchanged files are not read).")
+            abstract: "Catalogue new or changed ISOs of the site's media sources, or of the given directories.",
+            discussion: """
+                Unchanged files (same size, modification time and inode) are not read again; files that \
+                vanished are marked missing. Without --source, the site's configured media sources are \
+                scanned (the lab's sample library when there is no configuration): the catalogue the \
+                dashboard and `vizor install start` use.
 
-        @Option(name: .customLong("source"), help: "A directory of ISOs (repeatable); shares must be mounted.")
+                Example: vizor catalog scan --source /mnt/isos --exclude 'old/*' --json
+                """)
+
+        @Option(name: .customLong("source"), help: "A directory of ISOs (repeatable; default: the site's media sources). Shares must be mounted.")
         var sources: [String] = []
+        @Option(help: "The site whose media sources are scanned when no --source is given.",
+                completion: .custom(siteCompletions))
+        var site: String?
         @Option(help: "Glob on file names to include (repeatable; default *.iso).")
         var include: [String] = []
         @Option(help: "Glob on names or paths below the source to skip (repeatable).")
@@ -48,38 +60,65 @@ struct CatalogCommand: AsyncParsableCommand {
         var json = false
         @OptionGroup var store: StoreOptions
 
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        }
+
         mutating func run() async throws {
-            guard !sources.isEmpty else { throw ValidationError("give at least one --source DIR") }
-            do {
-                let scanner = CatalogScanner(store: try store.open())
-                let options = CatalogScanner.Options(sources: sources.map { URL(fileURLWithPath: $0) },
-                                                     include: include.isEmpty ? ["*.iso"] : include,
-                                                     exclude: exclude, concurrency: jobs)
-                let tty = isatty(STDERR_FILENO) == 1
-                let summary = try await scanner.scan(options) { progress in
+            let directories: [URL]
+            let database: MediaCatalogStore
+            if sources.isEmpty {
+                let catalog = try store.site(site)
+                guard !catalog.sources.isEmpty else {
+                    throw CLIError(.failure, "the site has no media sources; add `media:` to it in the configuration or give --source DIR")
+                }
+                directories = catalog.sources.map { URL(fileURLWithPath: $0.path) }
+                database = catalog.store
+            } else {
+                directories = sources.map { URL(fileURLWithPath: $0) }
+                database = try store.open()
+            }
+            let scanner = CatalogScanner(store: database)
+            let options = CatalogScanner.Options(sources: directories, include: include.isEmpty ? ["*.iso"] : include,
+                                                 exclude: exclude, concurrency: jobs)
+            let tty = isatty(STDERR_FILENO) == 1
+            let summary = try await call {
+                try await scanner.scan(options) { progress in
                     guard tty else { return }
                     let rate = progress.elapsed > 0 ? Double(progress.done) / progress.elapsed : 0
                     let name = progress.current.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ""
                     let line = String(format: "\r\u{1B}[K%d/%d  %.1f files/s  %@", progress.done, progress.total, rate, name)
                     FileHandle.standardError.write(Data(line.utf8))
                 }
-                if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                if json {
-                    print(try CatalogCommand.json(summary))
-                } else {
-                    print("\(summary.files) files: \(summary.analysed) read, \(summary.unchanged) unchanged, "
-                          + "\(summary.failed) unreadable, \(summary.missing) missing; \(summary.bytesRead) bytes read")
-                }
-            } catch {
-                throw CatalogCommand.fail(error)
+            }
+            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if json {
+                print(try CatalogCommand.json(summary))
+            } else {
+                print("\(summary.files) files: \(summary.analysed) read, \(summary.unchanged) unchanged, "
+                      + "\(summary.failed) unreadable, \(summary.missing) missing; \(summary.bytesRead) bytes read")
             }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List catalogued ISOs.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the catalogued ISOs of a site.",
+            discussion: """
+                The site's catalogue is brought up to date first (an incremental scan: unchanged ISOs \
+                are not read), so this lists what the dashboard's catalog pane shows.
+
+                Example: vizor catalog list --language fr-FR --arch x64 --json
+                """)
         @Flag(help: "Print a JSON array.")
         var json = false
+        @Option(help: "The site whose catalogue is listed (default: the configuration's default, or the lab).",
+                completion: .custom(siteCompletions))
+        var site: String?
+        @Flag(help: "Every image of the catalogue database, whatever source it was scanned from.")
+        var all = false
+        @Flag(help: "List what the catalogue holds without scanning the sources first.")
+        var noRefresh = false
         @Option(help: "Only images whose path, label or edition name contains this.")
         var search: String?
         @Option(help: "Only images with this edition id or name.")
@@ -88,63 +127,49 @@ struct CatalogCommand: AsyncParsableCommand {
         var language: String?
         @Option(help: "Only images with this build (e.g. 22621 or 10.0.22621).")
         var build: String?
-        @Option(help: "Only images with an edition for this architecture (x86, x64, arm, arm64).")
-        var arch: String?
+        @Option(help: "Only images with an edition for this architecture.")
+        var arch: WindowsArchitecture?
         @OptionGroup var store: StoreOptions
 
         mutating func run() async throws {
-            do {
-                let architecture = try arch.map { value -> WindowsArchitecture in
-                    guard let parsed = WindowsArchitecture(rawValue: value) else {
-                        throw ValidationError("--arch must be x86, x64, arm or arm64")
-                    }
-                    return parsed
+            let query = CatalogQuery(text: search, edition: edition, language: language, build: build, architecture: arch)
+            let catalog = try store.site(site)
+            if !noRefresh { _ = try await call { try await catalog.refresh() } }
+            let entries = try await call { all ? try await catalog.store.entries(query) : try await catalog.entries(query) }
+            if json {
+                print(try CatalogCommand.json(entries.map(CatalogListItem.init)))
+                return
+            }
+            for entry in entries {
+                let image = entry.image
+                var line = "\(image.id)  \(image.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))"
+                line += "  \(image.volumeLabel ?? "-")  \(image.path)"
+                if entry.missing { line += "  [missing]" }
+                if let error = image.error { line += "  error: \(error)" }
+                print(line)
+                for edition in image.editions {
+                    print("    \(edition.index). \(edition.name)  \(edition.architecture?.rawValue ?? "?")  "
+                          + "\(edition.version?.description ?? "?")  \(edition.languages.joined(separator: ","))")
                 }
-                let query = CatalogQuery(text: search, edition: edition, language: language, build: build,
-                                         architecture: architecture)
-                let entries = try await store.open().entries(query)
-                if json {
-                    print(try CatalogCommand.json(entries.map(CatalogListItem.init)))
-                    return
-                }
-                for entry in entries {
-                    let image = entry.image
-                    var line = "\(image.id)  \(image.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))"
-                    line += "  \(image.volumeLabel ?? "-")  \(image.path)"
-                    if entry.missing { line += "  [missing]" }
-                    if let error = image.error { line += "  error: \(error)" }
-                    print(line)
-                    for edition in image.editions {
-                        print("    \(edition.index). \(edition.name)  \(edition.architecture?.rawValue ?? "?")  "
-                              + "\(edition.version?.description ?? "?")  \(edition.languages.joined(separator: ","))")
-                    }
-                }
-            } catch let error as ValidationError {
-                throw error
-            } catch {
-                throw CatalogCommand.fail(error)
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show everything known about one catalogued ISO.")
-        @Argument(help: "The image id (from `vizor catalog list`).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show everything known about one catalogued ISO.",
+            discussion: "Example: vizor catalog show 3f2a9c01e4b7 --json")
+        @Argument(help: "The image id (from `vizor catalog list`).", completion: .custom(imageCompletions))
         var id: String
         @Flag(help: "Print JSON.")
         var json = false
         @OptionGroup var store: StoreOptions
 
         mutating func run() async throws {
-            let found: CatalogEntry?
-            do {
-                found = try await store.open().entry(id: id)
-            } catch {
-                throw CatalogCommand.fail(error)
-            }
-            guard let entry = found else {
-                throw CatalogCommand.fail(BackendError(.notFound, backend: "catalog", message: "no image with id \(id)",
-                                                       hint: "see `vizor catalog list`"))
+            let wanted = id
+            let database = try store.open()
+            guard let entry = try await call({ try await database.entry(id: wanted) }) else {
+                throw CLIError(.notFound, "no image with id \(id) in the catalogue — see `vizor catalog list`")
             }
             if json {
                 print(try CatalogCommand.json(CatalogDetail(entry)))

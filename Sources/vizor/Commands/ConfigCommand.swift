@@ -11,7 +11,10 @@ struct ConfigCommand: AsyncParsableCommand {
     )
 
     struct Init: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a commented example configuration.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a commented example configuration.",
+            discussion: helpText("The file is written with mode 0600 in a 0700 directory: it may name secret files and commands.",
+                                 examples: ["vizor config init && $EDITOR \"$(vizor config path --json | jq -r .config)\""]))
         @Flag(help: "Overwrite an existing file.") var force = false
 
         mutating func run() async throws {
@@ -37,7 +40,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate the configuration and resolve every secret it names (values are never shown).")
+            abstract: "Validate the configuration and resolve every secret it names (values are never shown).",
+            discussion: helpText("Each problem is reported as file:line: key: message. Exit code 1 when the configuration is invalid.",
+                                 examples: ["vizor config check", "vizor config check --json"]))
         @Flag(help: "Print the result as JSON.") var json = false
 
         mutating func run() async throws {
@@ -53,7 +58,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 if let config = try ConfigLoader.load(file) {
                     siteCount = config.sites.count
                     let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-                    issues = ConfigLoader.checkSecrets(config, text: text,
+                    issues = await ConfigLoader.checkSecrets(config, text: text,
                                                        resolver: SecretResolver(redactor: CLIEnvironment.redactor))
                 }
             } catch {
@@ -74,9 +79,20 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Path: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print where vizor keeps its files.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print where vizor keeps its files.",
+            discussion: helpText("Set the XDG_* variables to move them, e.g. to isolate a test run.",
+                                 examples: ["vizor config path", "XDG_DATA_HOME=/srv/vizor vizor config path --json"]))
+        @Flag(help: "Print the paths as a JSON object.") var json = false
+
         mutating func run() async throws {
             let paths = XDGPaths()
+            if json {
+                try printJSON(["config": VizorRuntime.configFile(paths).path, "data": paths.data.path,
+                               "state": paths.state.path, "cache": paths.cache.path,
+                               "log": paths.state.appendingPathComponent("vizor.log").path])
+                return
+            }
             print("config  \(VizorRuntime.configFile(paths).path)")
             print("data    \(paths.data.path)")
             print("state   \(paths.state.path) (log: vizor.log)")

@@ -36,6 +36,7 @@ enum Dashboard {
         let program = DashboardProgram(shell: shell, logCapacity: runtime.config?.ui.logLines ?? UIConfig().logLines,
                                        source: { store.state }, dispatch: { store.send($0) })
         program.wizardMemory = WizardMemory(directory: runtime.paths.state.appendingPathComponent("wizard"))
+        program.installDefaults = runtime.config?.installDefaults ?? InstallDefaults()
         let token = DashboardProgram.observing(store, mailbox: loop.mailbox)
         // Install jobs come from the journal: history across restarts, and
         // live progress of jobs any vizor process drives.
@@ -43,7 +44,7 @@ enum Dashboard {
         let feed = journal.map { JournalFeed(journal: $0, store: store) }
         // Retry and cancel are journal requests, as `vizor install retry|cancel`
         // writes them; clean-up runs through this process's orchestrator.
-        let session = try? InstallSession.start(runtime)
+        let session = try? await InstallSession.start(runtime)
         if let session {
             let secrets = session.secrets
             let orchestrator = session.orchestrator

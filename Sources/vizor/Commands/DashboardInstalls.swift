@@ -45,7 +45,10 @@ final class DashboardInstalls {
         do {
             request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
                                        catalog: runtime.store.state.catalog)
-            session = try self.session ?? InstallSession.start(runtime)
+            guard let started = self.session else {
+                return "cannot start the install: the install machinery did not start (see the log)"
+            }
+            session = started
         } catch {
             return "cannot start the install: \(error)"
         }

@@ -6,7 +6,8 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Reach every configured backend and media source and report what works.",
-        discussion: "Exit codes: 0 all reached, 1 a check failed, 4 a backend is unreachable or timed out."
+        discussion: helpText("Exit codes: 0 all reached, 1 a check failed, 4 a backend is unreachable or timed out.",
+                             examples: ["vizor doctor", "vizor doctor --site prod --timeout 5 --json"])
     )
 
     @OptionGroup var options: SiteOptions
@@ -21,7 +22,8 @@ struct DoctorCommand: AsyncParsableCommand {
                 let site = try resolveSite(runtime, name)
                 connected.sites = [site]
             }
-            let checks = await Doctor.run(connected, timeout: timeout)
+            let checks = await Doctor.run(connected, timeout: timeout,
+                                          winPECurl: runtime.config?.exposure.winPECurl ?? WinPECurlFiles())
             if options.json {
                 try printJSON(checks)
             } else {

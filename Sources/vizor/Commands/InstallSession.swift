@@ -18,11 +18,21 @@ struct InstallSession {
     let orchestrator: InstallOrchestrator
     let secrets: JobSecretStore
 
-    static func start(_ runtime: VizorRuntime) throws -> InstallSession {
+    static func start(_ runtime: VizorRuntime) async throws -> InstallSession {
         let journal = try openJournal()
         let state = runtime.paths.state
+        // The Samba account's password, resolved (and registered for redaction) like the sites' secrets.
+        var sambaPassword: Secret?
+        if let reference = runtime.config?.exposure.sambaPassword {
+            do {
+                sambaPassword = try await SecretResolver(redactor: CLIEnvironment.redactor).resolve(reference)
+            } catch {
+                throw CLIError(.failure, "exposure.samba_password: \(error.message)")
+            }
+        }
         let serving = InstallServing(configuration: InstallServingConfiguration(exposure: runtime.config?.exposure,
-                                                                                 stateDirectory: state))
+                                                                                 stateDirectory: state,
+                                                                                 sambaPassword: sambaPassword))
         let secrets = JobSecretStore(directory: state.appendingPathComponent("install-secrets"))
         let catalogURL = MediaCatalogStore.defaultURL(paths: runtime.paths)
         let lookup = CatalogImageLookup { id in
@@ -34,7 +44,8 @@ struct InstallSession {
         let failpoints = try call { try Failpoints(environment: ProcessInfo.processInfo.environment) }
         let orchestrator = InstallOrchestrator(
             journal: journal, backends: backends,
-            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, failpoints: failpoints))
+            configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, siteLimits: runtime.siteLimits,
+                                                     failpoints: failpoints))
         return InstallSession(runtime: runtime, journal: journal, serving: serving, backends: backends,
                               orchestrator: orchestrator, secrets: secrets)
     }
@@ -128,16 +139,15 @@ struct PasswordOptions: ParsableArguments {
     }
 }
 
-/// Finds a catalogued image by id, unique id prefix or file name: the catalog
-/// database first, else a scan of the site's media sources.
+/// Finds a catalogued image by id, unique id prefix or file name in the
+/// site's catalogue (brought up to date first, as `vizor catalog list` does),
+/// else among every present image of the catalogue database.
 @MainActor
 func findImage(_ wanted: String, site: Site, paths: XDGPaths) async throws -> MediaImage {
-    var images: [MediaImage] = []
-    let catalogURL = MediaCatalogStore.defaultURL(paths: paths)
-    if FileManager.default.fileExists(atPath: catalogURL.path),
-       let entries = try? await MediaCatalogStore(url: catalogURL).entries() {
-        images = entries.filter { !$0.missing }.map(\.image)
-    }
+    let store = try call { try MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths)) }
+    let catalog = SiteCatalog(store: store, sources: site.mediaSources)
+    _ = try await onMain { try await catalog.refresh() }
+    var images = try await onMain { try await catalog.images() }
     func match(_ list: [MediaImage]) -> [MediaImage] {
         if let exact = list.first(where: { $0.id == wanted || $0.path == wanted }) { return [exact] }
         let byName = list.filter { URL(fileURLWithPath: $0.path).lastPathComponent == wanted }
@@ -145,7 +155,7 @@ func findImage(_ wanted: String, site: Site, paths: XDGPaths) async throws -> Me
     }
     var found = match(images)
     if found.isEmpty {
-        images = (try? await DirectoryMediaScanner(sources: site.mediaSources).scan()) ?? []
+        images = try await onMain { try await store.entries().map(\.image) }
         found = match(images)
     }
     guard found.count == 1, let image = found.first else {

@@ -10,16 +10,15 @@ extension InstallCommand {
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start an install: from a catalogued ISO edition to a VM or a published template.",
-            discussion: """
-                The job is written to the install journal first. With --wait this process drives it to its end \
-                (progress on stderr) and exits non-zero if it fails. Without --wait the job stays queued and NOTHING \
-                drives it until a later `vizor install resume` (or `start --wait`) process picks it up. Without a \
-                configuration the lab runs inside this process, so use --wait there. The Administrator password is \
-                read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments.
-                """)
+            discussion: helpText(
+                "Everything that can be checked is checked before the password is asked for and before anything is journaled: the site, the image and edition, the language packs, the zone, and what the hypervisor must have (install template or OS type, boot ISO, network, offerings).",
+                "The job is written to the install journal first. With --wait this process drives it to its end (progress on stderr) and exits non-zero if it fails. Without --wait the job stays queued and NOTHING drives it until a later `vizor install resume` (or `start --wait`) process picks it up. Without a configuration the lab runs inside this process, so use --wait there. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments.",
+                examples: ["vizor install start --backend xenserver --image win2022.iso --edition 4 --hostname web01 --wait",
+                           "vizor install start --site prod --backend cloudstack --zone zone-1 --image 3f2a --edition \"Pro\" --hostname pc01 --ui-language fr-FR --language-pack fr-FR"]))
 
-        @Option(name: .long, help: "Site (default: the configuration's default, or the lab).") var site: String?
-        @Option(name: .long, help: "xenserver or cloudstack.") var backend: String
+        @Option(name: .long, help: "Site (default: the configuration's default, or the lab).",
+                completion: .custom(siteCompletions)) var site: String?
+        @Option(name: .long, help: "The hypervisor platform of the site to install on.") var backend: HypervisorKind
         @Option(name: .long, help: "CloudStack zone.") var zone: String?
         @Option(name: .long, help: "XenServer pool or host.") var pool: String?
         @Option(name: .long, help: "CloudStack service offering.") var offering: String?
@@ -28,17 +27,20 @@ extension InstallCommand {
         @Option(name: .long, help: "Memory in MiB (when no offering).") var memory = 4096
         @Option(name: .long, help: "Disk size in GiB.") var disk = 40
         @Option(name: .long, help: "Network name or id.") var network = ""
-        @Option(name: .long, help: "bios or uefi.") var firmware = "bios"
+        @Option(name: .long, help: "The VM's firmware.") var firmware: Firmware = .bios
         @Option(name: .long, help: "XenServer install template or CloudStack OS type (default: from the edition, e.g. \"Windows 11\" / \"Windows 11 (64-bit)\", \"Windows Server 2022 (64-bit)\").")
         var osTemplate: String?
         @Option(name: .long, help: "The iPXE boot ISO known to the platform.") var bootIso = "ipxe.iso"
         @Option(name: .long, help: "Guest tools ISO inserted after the first boot ('none' to leave the CD).") var toolsIso = "guest-tools.iso"
-        @Option(name: .long, help: "Image: catalog id, unique id prefix or ISO file name.") var image: String
+        @Option(name: .long, help: "Image: catalog id, unique id prefix or ISO file name.",
+                completion: .custom(imageCompletions)) var image: String
         @Option(name: .long, help: "Edition: WIM index or (part of) its name.") var edition: String
         @Option(name: .long, help: "VM name and hostname.") var hostname: String
-        @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH.") var locale = "en-US"
-        @Option(name: .long, help: "Keyboard: a locale or an input profile.") var keyboard: String?
-        @Option(name: .long, help: "Time zone: Windows id or IANA name.") var timeZone = "UTC"
+        @Option(name: .long, help: "Locale (UI, system, user), e.g. de-CH (default: install_defaults.locale, else en-US).")
+        var locale: String?
+        @Option(name: .long, help: "Keyboard: a locale or an input profile (default: install_defaults.keyboard).") var keyboard: String?
+        @Option(name: .long, help: "Time zone: Windows id or IANA name (default: install_defaults.time_zone, else UTC).")
+        var timeZone: String?
         @Option(name: .long, help: "Windows display language, e.g. fr-FR (default: the edition's own; others need a --language-pack).")
         var uiLanguage: String?
         @Option(name: .long, help: "Product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (journaled; see --product-key-file).") var productKey: String?
@@ -58,28 +60,37 @@ extension InstallCommand {
         @Flag(name: .long, help: "Print the job as JSON.") var json = false
 
         mutating func run() async throws {
-            guard let kind = HypervisorKind(rawValue: backend) else { throw CLIError(.usage, "--backend must be xenserver or cloudstack") }
-            guard let firmwareValue = Firmware(rawValue: firmware) else { throw CLIError(.usage, "--firmware must be bios or uefi") }
             if let problem = InstallChoices.hostnameProblem(hostname) { throw CLIError(.usage, "--hostname \(hostname): \(problem)") }
-            let secret = try password.read()
-            try await Self.execute(self, kind: kind, firmwareValue: firmwareValue, secret: secret)
+            try await Self.execute(self)
         }
 
-        @MainActor static func execute(_ options: Start, kind: HypervisorKind, firmwareValue: Firmware, secret: String) async throws {
+        /// Everything that can be checked is checked before the password is
+        /// asked for and before anything is journaled: site, image, edition,
+        /// language packs, the request itself, the zone and what the
+        /// hypervisor must have (install template or OS type, ISO, network).
+        @MainActor static func execute(_ options: Start) async throws {
             try await withRuntime(polling: false) { runtime in
                 let site = try resolveSite(runtime, options.site)
                 let found = try await findImage(options.image, site: site, paths: runtime.paths)
                 let chosen = try Self.edition(options.edition, in: found)
                 let packs = options.languagePack.isEmpty ? [] : try await Self.catalogLanguagePacks(site: site, paths: runtime.paths)
-                let request = try Self.request(options, kind: kind, firmware: firmwareValue, site: site.name,
-                                               image: found, edition: chosen, available: packs)
-                let session = try InstallSession.start(runtime)
+                let defaults = runtime.config?.installDefaults ?? InstallDefaults()
+                let request = try Self.request(options, kind: options.backend, firmware: options.firmware, site: site.name,
+                                               image: found, edition: chosen, available: packs, defaults: defaults)
+                let session = try await InstallSession.start(runtime)
                 try await Self.checkLocation(request, session: session)
+                try await Self.checkHypervisor(request, session: session)
+                let secret = try options.password.read()
+                guard defaults.passwordPolicy.accepts(secret) else {
+                    let policy = defaults.passwordPolicy
+                    throw CLIError(.usage, "the Administrator password does not meet install_defaults.password_policy: at least "
+                                   + "\(policy.minLength) characters of \(policy.requireClasses) of the classes lower case, upper case, digits, symbols")
+                }
                 let jobID = InstallOrchestrator.newJobID()
                 try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
                 let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
                 guard options.wait else {
-                    if options.json { try printJSON(job) } else {
+                    if options.json { try printJSON(JobOutput(job: job)) } else {
                         print("job \(job.id) queued; run `vizor install resume \(job.id)` to drive it (nothing drives it until then)")
                     }
                     return
@@ -102,10 +113,25 @@ extension InstallCommand {
             }
         }
 
+        /// Refuses a request the hypervisor cannot satisfy (no such install
+        /// template, OS type, boot ISO, network or offering) before a job
+        /// exists; an unreachable platform is not refused: the job waits for it.
+        @MainActor static func checkHypervisor(_ request: InstallRequest, session: InstallSession) async throws {
+            guard let hypervisor = try? await session.backends.hypervisor(site: request.site, kind: request.hypervisor) else { return }
+            do {
+                try await hypervisor.preflight(request.containerSpec(name: request.machineName))
+            } catch let error as BackendError where error.kind == .unreachable || error.kind == .timeout {
+                return
+            } catch let error as BackendError {
+                throw CLIError(ExitStatus(error), "\(request.site) (\(request.hypervisor.rawValue)) cannot run this install: \(error.operatorText)")
+            }
+        }
+
         /// The request for these flags, through the mapping the wizard and
         /// batch plans share (`InstallChoices`).
         static func request(_ options: Start, kind: HypervisorKind, firmware: Firmware, site: String, image: MediaImage,
-                            edition: Edition, available: [RequestedLanguagePack]) throws -> InstallRequest {
+                            edition: Edition, available: [RequestedLanguagePack],
+                            defaults: InstallDefaults = InstallDefaults()) throws -> InstallRequest {
             var choices = InstallChoices(site: site, hypervisor: kind, edition: .init(edition, of: image), machineName: options.hostname)
             choices.location = (kind == .cloudstack ? options.zone : options.pool) ?? ""
             choices.network = options.network
@@ -118,9 +144,9 @@ extension InstallCommand {
             choices.osTemplate = options.osTemplate
             choices.bootISO = options.bootIso
             choices.guestToolsISO = options.toolsIso == "none" ? nil : options.toolsIso
-            choices.locale = options.locale
-            choices.keyboard = options.keyboard
-            choices.timeZone = options.timeZone
+            choices.locale = options.locale ?? defaults.locale
+            choices.keyboard = options.keyboard ?? (options.locale == nil ? defaults.keyboard : nil)
+            choices.timeZone = options.timeZone ?? defaults.timeZone
             choices.uiLanguage = options.uiLanguage
             choices.productKey = try productKey(options)
             choices.languagePacks = options.languagePack
@@ -153,19 +179,12 @@ extension InstallCommand {
             return key.uppercased()
         }
 
-        /// The language packs on catalogued language-pack media (the catalog,
-        /// else a scan of the site's media sources).
+        /// The language packs on the language-pack media of the site's
+        /// catalogue (brought up to date by `findImage` just before).
         static func catalogLanguagePacks(site: Site, paths: XDGPaths) async throws -> [RequestedLanguagePack] {
-            let catalogURL = MediaCatalogStore.defaultURL(paths: paths)
-            var packs: [RequestedLanguagePack] = []
-            if FileManager.default.fileExists(atPath: catalogURL.path),
-               let entries = try? await MediaCatalogStore(url: catalogURL).entries() {
-                packs = InstallChoices.languagePacks(in: entries.filter { !$0.missing }.map(\.image))
-            }
-            if packs.isEmpty {
-                packs = InstallChoices.languagePacks(in: (try? await DirectoryMediaScanner(sources: site.mediaSources).scan()) ?? [])
-            }
-            return packs
+            let store = try call { try MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths)) }
+            let images = try await call { try await SiteCatalog(store: store, sources: site.mediaSources).images() }
+            return InstallChoices.languagePacks(in: images)
         }
 
         static func edition(_ wanted: String, in image: MediaImage) throws -> Edition {
@@ -193,8 +212,9 @@ extension InstallCommand {
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drive queued or interrupted jobs (one, or every unfinished one) in this process until they end.",
-            discussion: "A job whose lease another live process holds is watched and taken over if that process dies.")
-        @Argument(help: "Job id or a unique prefix (default: every unfinished job).") var job: String?
+            discussion: helpText("A job whose lease another live process holds is watched and taken over if that process dies.",
+                                 examples: ["vizor install resume", "vizor install resume 7f3c --json"]))
+        @Argument(help: "Job id or a unique prefix (default: every unfinished job).", completion: .custom(jobCompletions)) var job: String?
         @Flag(name: .long, help: "Print the jobs as JSON at the end.") var json = false
 
         mutating func run() async throws {
@@ -203,7 +223,7 @@ extension InstallCommand {
 
         @MainActor static func execute(_ wanted: String?, json: Bool) async throws {
             try await withRuntime(polling: false) { runtime in
-                let session = try InstallSession.start(runtime)
+                let session = try await InstallSession.start(runtime)
                 var ids: [String]
                 if let wanted {
                     ids = [try await onMain { try await session.journal.resolve(wanted) }.id]
@@ -221,21 +241,25 @@ extension InstallCommand {
     /// `vizor install cleanup`: removes a failed job's leftovers.
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove what a failed or cancelled job left: VM, Razor repo/tag/policy/node, media exposure.")
-        @Argument(help: "Job id or a unique prefix.") var job: String
+            abstract: "Remove what a failed or cancelled job left: VM, Razor repo/tag/policy/node, media exposure.",
+            discussion: helpText("A cleaned-up job can no longer be retried.", examples: ["vizor install cleanup 7f3c"]))
+        @Argument(help: "Job id or a unique prefix.", completion: .custom(jobCompletions)) var job: String
+        @Flag(name: .long, help: "Print the job as JSON.") var json = false
 
         mutating func run() async throws {
-            try await Self.execute(job)
+            try await Self.execute(job, json: json)
         }
 
-        @MainActor static func execute(_ wanted: String) async throws {
+        @MainActor static func execute(_ wanted: String, json: Bool) async throws {
             try await withRuntime(polling: false) { runtime in
-                let session = try InstallSession.start(runtime)
+                let session = try await InstallSession.start(runtime)
                 let id = try await onMain { try await session.journal.resolve(wanted) }.id
                 let cleaned = try await onMain { try await session.orchestrator.cleanup(id) }
                 session.secrets.remove(job: id)
                 await session.serving.stop()
-                print("job \(cleaned.id) \(cleaned.status.rawValue); leftovers removed")
+                if json { try printJSON(JobOutput(job: cleaned)) } else {
+                    print("job \(cleaned.id) \(cleaned.status.rawValue); leftovers removed")
+                }
             }
         }
     }
@@ -244,7 +268,7 @@ extension InstallCommand {
 /// Prints the outcome; throws (exit 1) when a job did not succeed.
 func finish(_ jobs: [JournalJob], json: Bool) throws {
     if json {
-        if jobs.count == 1, let job = jobs.first { try printJSON(job) } else { try printJSON(jobs) }
+        if jobs.count == 1, let job = jobs.first { try printJSON(JobOutput(job: job)) } else { try printJSON(jobs.map(JobOutput.init)) }
     } else {
         for job in jobs {
             let template = job.resources["templateID"].map { " template \($0)" } ?? ""

@@ -12,7 +12,8 @@ struct LabCommand: AsyncParsableCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the lab servers in the foreground until SIGINT or SIGTERM.",
-            discussion: "The first line on stdout is one JSON object with each server's URL and credentials."
+            discussion: helpText("The first line on stdout is one JSON object with each server's URL and credentials.",
+                                 examples: ["vizor lab serve", "vizor lab serve --pace 5 --fail-step guest-tools --fail-mode always"])
         )
 
         @Option(help: "Address to bind the lab servers to.")
@@ -28,7 +29,7 @@ struct LabCommand: AsyncParsableCommand {
         var failStep: String?
 
         @Option(help: "How the failing step fails: once (a retry succeeds) or always.")
-        var failMode: String = "once"
+        var failMode: FailMode = .once
 
         @Option(help: "Where every simulated guest hangs: winpe, setup, or step:<name>.")
         var hangAt: String?
@@ -36,11 +37,11 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Exit code simulated setup.exe returns (0 = success).")
         var setupExitCode: Int?
 
+        @Option(help: "WinPE start-up the guests run: vizor (Vizor's injected start-up) or razor-task (Razor's windows task).")
+        var winpe: LabGuestWinPEDialect = .vizor
+
         func validate() throws {
             guard pace >= 0.5, pace <= 86_400 else { throw ValidationError("--pace must be between 0.5 and 86400 seconds") }
-            guard LabGuestStepFailure.Mode(rawValue: failMode) != nil else {
-                throw ValidationError("--fail-mode must be once or always, not '\(failMode)'")
-            }
             if let hangAt, LabGuestHangPoint(parsing: hangAt) == nil {
                 throw ValidationError("--hang-at must be winpe, setup or step:<name>, not '\(hangAt)'")
             }
@@ -49,54 +50,22 @@ struct LabCommand: AsyncParsableCommand {
         func simulationOptions() -> LabSimulationOptions? {
             guard !noSimulation else { return nil }
             var options = LabSimulationOptions(pace: .install(taking: .milliseconds(Int(pace * 1000))))
-            options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: LabGuestStepFailure.Mode(rawValue: failMode) ?? .once) },
+            options.faults = LabGuestFaults(failingStep: failStep.map { LabGuestStepFailure(step: $0, mode: failMode) },
                                             hang: hangAt.flatMap(LabGuestHangPoint.init(parsing:)), setupExitCode: setupExitCode)
+            options.winpe = winpe
             return options
         }
 
         mutating func run() async throws {
+            let signals = await TerminationSignals.trap()
             let suite = try await LabSuite.start(host: host, simulation: simulationOptions())
             FileHandle.standardOutput.write(Data((suite.announcementLine() + "\n").utf8))
-            await waitForTerminationSignal()
+            await signals.wait()
             await suite.stop()
         }
     }
 }
 
-/// Suspends until SIGINT or SIGTERM arrives.
-func waitForTerminationSignal() async {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    await SignalWaiter().wait(for: [SIGINT, SIGTERM])
-}
-
-/// Turns the first of several POSIX signals into the end of an async wait.
-private final class SignalWaiter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    func wait(for signals: [Int32]) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            self.continuation = continuation
-            sources = signals.map { number in
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { [self] in resume() }
-                source.resume()
-                return source
-            }
-            lock.unlock()
-        }
-    }
-
-    private func resume() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        for source in sources { source.cancel() }
-        sources = []
-        lock.unlock()
-        pending?.resume()
-    }
-}
+typealias FailMode = LabGuestStepFailure.Mode
+extension LabGuestStepFailure.Mode: ExpressibleByArgument {}
+extension LabGuestWinPEDialect: ExpressibleByArgument {}

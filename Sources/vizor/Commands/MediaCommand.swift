@@ -41,19 +41,16 @@ struct MediaCommand: AsyncParsableCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve exposed ISOs over HTTP in the foreground until SIGINT or SIGTERM.",
-            discussion: """
-                The first line on stdout is one JSON object with the base URL and the images served.
-                Files are at <base>/media/<image-id>/<path>. An access log line per request goes to stderr.
-                Serves what is exposed (`vizor media expose`, install jobs; picked up within a second),
-                plus, for as long as this runs, the catalogued images named with --image (or all of
-                them with --all) and ISOs not in the catalogue named with --iso (under a stable id
-                derived from the path).
-                """)
+            discussion: helpText(
+                "The first line on stdout is one JSON object with the base URL and the images served. Files are at <base>/media/<image-id>/<path>. An access log line per request goes to stderr.",
+                "Serves what is exposed (`vizor media expose`, install jobs; picked up within a second), plus, for as long as this runs, the catalogued images named with --image (or all of them with --all) and ISOs not in the catalogue named with --iso (under a stable id derived from the path).",
+                examples: ["vizor media serve --bind 0.0.0.0:8080 --all", "vizor media serve --iso /srv/isos/win2022.iso"]))
 
         @Option(help: "Address and port to listen on.")
         var bind: String = "127.0.0.1:8080"
 
-        @Option(name: .customLong("image"), help: "A catalogued image id to serve (repeatable).")
+        @Option(name: .customLong("image"), help: "A catalogued image id to serve (repeatable).",
+                completion: .custom(imageCompletions))
         var imageIDs: [String] = []
 
         @Flag(help: "Serve every catalogued image that is present.")
@@ -88,6 +85,7 @@ struct MediaCommand: AsyncParsableCommand {
                 served.append(["id": id, "iso": path])
             }
             await manager.synchroniseServedImages()
+            let signals = await TerminationSignals.trap()
             let server = try await MediaHTTPServer.start(host: host, port: port, images: manager.images) { record in
                 logLine(record.line)
             }
@@ -95,10 +93,11 @@ struct MediaCommand: AsyncParsableCommand {
             let announcement: [String: Any] = ["baseURL": server.baseURL, "images": served]
             let data = try JSONSerialization.data(withJSONObject: announcement, options: [.sortedKeys, .withoutEscapingSlashes])
             FileHandle.standardOutput.write(data + Data("\n".utf8))
-            let stop = TerminationFlag()
-            while !stop.isSet {
-                try? await Task.sleep(for: .milliseconds(500))
-                await manager.synchroniseServedImages()
+            await signals.run {
+                // What `media expose` adds from another shell is served within half a second.
+                while (try? await Task.sleep(for: .milliseconds(500))) != nil {
+                    await manager.synchroniseServedImages()
+                }
             }
             await server.stop()
             try? await manager.releaseAll(job: job)
@@ -108,13 +107,11 @@ struct MediaCommand: AsyncParsableCommand {
     struct Expose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Expose an ISO by hand (job `manual`): over HTTP, and over SMB with --smb.",
-            discussion: """
-                Prints the exposure record as JSON. With --smb the ISO is FUSE-mounted and shared by
-                Samba; the mount lives in this process, which stays in the foreground until SIGINT,
-                SIGTERM or `vizor media unexpose ID`.
-                """)
+            discussion: helpText(
+                "Prints the exposure record as JSON. With --smb the ISO is FUSE-mounted and shared by Samba; the mount lives in this process, which stays in the foreground until SIGINT, SIGTERM or `vizor media unexpose ID`.",
+                examples: ["vizor media expose 3f2a9c01e4b7", "vizor media expose win2022 --iso /srv/isos/win2022.iso --smb"]))
 
-        @Argument(help: "Image id.")
+        @Argument(help: "Image id.", completion: .custom(imageCompletions))
         var id: String
 
         @Option(help: "Path of the ISO when it is not in the catalogue (the id is then yours to choose).")
@@ -138,22 +135,28 @@ struct MediaCommand: AsyncParsableCommand {
             }
             let manager = ExposureManager(configuration: locations.configuration())
             for line in await manager.recoverAtStartup() { logLine("recovery: \(line)") }
+            let signals: TerminationSignals? = smb ? await TerminationSignals.trap() : nil
             let record = try await manager.expose(imageID: id, isoPath: path, job: job, smb: smb)
             try printJSONLine(record)
-            guard smb else { return }
-            let stop = TerminationFlag()
-            while !stop.isSet {
-                try? await Task.sleep(for: .milliseconds(500))
-                if !(await manager.list().contains { $0.imageID == id }) { break }
+            guard let signals else { return }
+            let id = self.id
+            // Until a signal, or `vizor media unexpose` ends the exposure from another shell.
+            await signals.run {
+                while (try? await Task.sleep(for: .milliseconds(500))) != nil {
+                    if !(await manager.list().contains { $0.imageID == id }) { return }
+                }
             }
             await manager.shutdown()
         }
     }
 
     struct Unexpose: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End an exposure, whatever jobs hold it.")
+        static let configuration = CommandConfiguration(
+            abstract: "End an exposure, whatever jobs hold it.",
+            discussion: helpText("A process that holds the exposure in the foreground is asked to stop (SIGTERM) first.",
+                                 examples: ["vizor media unexpose 3f2a9c01e4b7"]))
 
-        @Argument(help: "Image id.")
+        @Argument(help: "Image id.", completion: .custom(imageCompletions))
         var id: String
 
         @OptionGroup var locations: Locations
@@ -161,7 +164,7 @@ struct MediaCommand: AsyncParsableCommand {
         mutating func run() async throws {
             let manager = ExposureManager(configuration: locations.configuration())
             guard let record = await manager.list().first(where: { $0.imageID == id }) else {
-                throw ValidationError("image \(id) is not exposed")
+                throw CLIError(.notFound, "image \(id) is not exposed — see `vizor media list`")
             }
             if let owner = record.ownerPID, owner != getpid(), ExposureRegistry.isAlive(owner) {
                 kill(owner, SIGTERM)
@@ -176,7 +179,10 @@ struct MediaCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show what is exposed, where, and for which jobs.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show what is exposed, where, and for which jobs.",
+            discussion: helpText("Exposures are recorded in the state directory, whichever process made them.",
+                                 examples: ["vizor media list", "vizor media list --json"]))
 
         @Flag(help: "One JSON array on stdout.")
         var json = false
@@ -201,11 +207,11 @@ struct MediaCommand: AsyncParsableCommand {
 
 /// The ISO path the catalogue has for an image id.
 private func catalogPath(of id: String, in store: MediaCatalogStore) async throws -> String {
-    guard let entry = try await store.entry(id: id) else {
-        throw ValidationError("image \(id) is not in the catalogue (see `vizor catalog list`), or pass --iso PATH")
+    guard let entry = try await call({ try await store.entry(id: id) }) else {
+        throw CLIError(.notFound, "image \(id) is not in the catalogue (see `vizor catalog list`), or pass --iso PATH")
     }
     guard !entry.missing else {
-        throw ValidationError("image \(id) was not found at \(entry.image.path) by the last scan")
+        throw CLIError(.notFound, "image \(id) was not found at \(entry.image.path) by the last scan")
     }
     return entry.image.path
 }
@@ -219,33 +225,6 @@ private func parseBind(_ text: String) throws -> (String, Int) {
     return (host.isEmpty ? "0.0.0.0" : host, port)
 }
 
-private func printJSONLine<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
-}
-
 private func logLine(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Set once SIGINT or SIGTERM arrives; polled by foreground loops.
-private final class TerminationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.raise() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func raise() { lock.lock(); set = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
 }

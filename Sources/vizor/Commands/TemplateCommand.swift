@@ -12,7 +12,9 @@ struct TemplateCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the templates of a site.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the templates of a site.",
+            discussion: helpText("Waits until every hypervisor of the site answered once.", examples: ["vizor template list", "vizor template list --site prod --json"]))
         @OptionGroup var options: SiteOptions
 
         mutating func run() async throws { try await Self.execute(options) }
@@ -37,7 +39,9 @@ struct TemplateCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one template, by id or name.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one template, by id or name.",
+            discussion: helpText("A name that several templates share is refused: give the id.", examples: ["vizor template show win2022-std", "vizor template show win2022-std --json"]))
         @OptionGroup var options: SiteOptions
         @Argument(help: "Template id or name.") var template: String
 
@@ -66,7 +70,9 @@ struct TemplateCommand: AsyncParsableCommand {
     }
 
     struct Publish: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a template public (optionally featured).")
+        static let configuration = CommandConfiguration(
+            abstract: "Make a template public (optionally featured).",
+            discussion: helpText("Featured is a CloudStack notion; XenServer ignores it.", examples: ["vizor template publish win2022-std --featured"]))
         @OptionGroup var options: SiteOptions
         @Flag(help: "Also mark it featured (CloudStack).") var featured = false
         @Argument(help: "Template id or name.") var template: String
@@ -76,7 +82,8 @@ struct TemplateCommand: AsyncParsableCommand {
     }
 
     struct Unpublish: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a template private again.")
+        static let configuration = CommandConfiguration(
+            abstract: "Make a template private again.", discussion: helpText("Machines made from it are not affected.", examples: ["vizor template unpublish win2022-std"]))
         @OptionGroup var options: SiteOptions
         @Argument(help: "Template id or name.") var template: String
         mutating func run() async throws {
@@ -85,7 +92,8 @@ struct TemplateCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a template.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a template.", discussion: helpText("Asks for confirmation; without a terminal --yes is required.", examples: ["vizor template delete win2022-std --yes"]))
         @OptionGroup var options: SiteOptions
         @OptionGroup var confirmation: ConfirmOptions
         @Argument(help: "Template id or name.") var template: String

@@ -12,7 +12,9 @@ struct VMCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the machines of a site.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the machines of a site.",
+            discussion: helpText("Waits until every hypervisor of the site answered once.", examples: ["vizor vm list", "vizor vm list --site prod --json"]))
         @OptionGroup var options: SiteOptions
 
         mutating func run() async throws {
@@ -38,7 +40,9 @@ struct VMCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one machine, by id or name.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one machine, by id or name.",
+            discussion: helpText("A name that several machines share is refused: give the id.", examples: ["vizor vm show web01", "vizor vm show web01 --json"]))
         @OptionGroup var options: SiteOptions
         @Argument(help: "Machine id or name.") var machine: String
 
@@ -71,14 +75,17 @@ struct VMCommand: AsyncParsableCommand {
     }
 
     struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a machine.")
+        static let configuration = CommandConfiguration(
+            abstract: "Start a machine.", discussion: helpText("Returns when the platform reports the machine running.", examples: ["vizor vm start web01"]))
         @OptionGroup var options: SiteOptions
         @Argument(help: "Machine id or name.") var machine: String
         mutating func run() async throws { try await control(options, machine, .start, confirmYes: nil) }
     }
 
     struct Stop: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Shut a machine down (clean unless --force).")
+        static let configuration = CommandConfiguration(
+            abstract: "Shut a machine down (clean unless --force).",
+            discussion: helpText("--force powers off at once and asks first (or takes --yes).", examples: ["vizor vm stop web01", "vizor vm stop web01 --force --yes"]))
         @OptionGroup var options: SiteOptions
         @OptionGroup var confirmation: ConfirmOptions
         @Flag(help: "Power off at once instead of a clean shutdown (asks for confirmation).") var force = false
@@ -89,14 +96,17 @@ struct VMCommand: AsyncParsableCommand {
     }
 
     struct Reboot: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reboot a machine.")
+        static let configuration = CommandConfiguration(
+            abstract: "Reboot a machine.", discussion: helpText("A clean reboot through the platform.", examples: ["vizor vm reboot web01"]))
         @OptionGroup var options: SiteOptions
         @Argument(help: "Machine id or name.") var machine: String
         mutating func run() async throws { try await control(options, machine, .reboot, confirmYes: nil) }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Destroy a machine and its disks.")
+        static let configuration = CommandConfiguration(
+            abstract: "Destroy a machine and its disks.",
+            discussion: helpText("Asks for confirmation; without a terminal --yes is required.", examples: ["vizor vm delete web01 --yes"]))
         @OptionGroup var options: SiteOptions
         @OptionGroup var confirmation: ConfirmOptions
         @Argument(help: "Machine id or name.") var machine: String

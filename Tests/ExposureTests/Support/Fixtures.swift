@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VizorExposure
 
 /// Runs a tool with arguments (no shell) and returns its status and output.
 @discardableResult
@@ -177,4 +178,18 @@ struct TemporaryDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Runs `body`, then unmounts `mount` whether `body` threw or not (unmount
+/// is async, so it cannot sit in a `defer`; a second unmount is a no-op).
+func whileMounted<T>(_ mount: FuseMount, _ body: () async throws -> T) async throws -> T {
+    let result: T
+    do {
+        result = try await body()
+    } catch {
+        try? await mount.unmount()
+        throw error
+    }
+    try? await mount.unmount()
+    return result
 }

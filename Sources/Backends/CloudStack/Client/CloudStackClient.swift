@@ -17,10 +17,10 @@ public final class CloudStackClient: Sendable {
     private let http: HTTPClient
     private let counter = RequestCounter()
 
-    public init(configuration: CloudStackConfiguration, httpClient: HTTPClient = CloudStackHTTP.failFast) {
+    public init(configuration: CloudStackConfiguration, httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.signer = CloudStackSigner(secretKey: configuration.secretKey)
-        self.http = httpClient
+        self.http = httpClient ?? (configuration.verifyTLS ? CloudStackHTTP.failFast : CloudStackHTTP.failFastUnverified)
     }
 
     /// HTTP requests sent so far by this client (for benchmarks and diagnostics).

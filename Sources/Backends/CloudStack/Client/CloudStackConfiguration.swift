@@ -49,10 +49,15 @@ public struct CloudStackConfiguration: Sendable {
         }
     }
 
+    /// Whether the management server's certificate is checked (`verify_tls`);
+    /// off only for a lab or a self-signed test server.
+    public var verifyTLS: Bool
+
     public init(endpoint: URL, apiKey: String, secretKey: String, useSignatureVersion3: Bool = true,
                 expiresAfter: Duration = .seconds(600), requestTimeout: Duration = .seconds(60),
                 pageSize: Int = 500, postThresholdBytes: Int = 2048, maxResponseBytes: Int = 256 << 20,
-                jobs: JobPolling = JobPolling()) {
+                jobs: JobPolling = JobPolling(), verifyTLS: Bool = true) {
+        self.verifyTLS = verifyTLS
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.secretKey = secretKey

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 
 /// The HTTP client CloudStack clients use unless given another.
 ///
@@ -13,9 +14,17 @@ public enum CloudStackHTTP {
     /// Process-wide, never shut down (like `HTTPClient.shared`).
     public static let failFast: HTTPClient = makeClient()
 
+    /// The same, for `verify_tls: false`: the certificate is not checked.
+    public static let failFastUnverified: HTTPClient = makeClient(verifyTLS: false)
+
     /// A client with no connection-establishment retries and a bounded connect timeout.
-    public static func makeClient(connectTimeout: TimeAmount = .seconds(10)) -> HTTPClient {
+    public static func makeClient(connectTimeout: TimeAmount = .seconds(10), verifyTLS: Bool = true) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
+        if !verifyTLS {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            configuration.tlsConfiguration = tls
+        }
         configuration.timeout = .init(connect: connectTimeout)
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

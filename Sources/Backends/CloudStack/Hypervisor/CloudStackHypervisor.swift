@@ -89,6 +89,18 @@ public final class CloudStackHypervisor: Hypervisor {
 
     // MARK: Containers
 
+    /// The OS type is only used when the template is made, at the end of an
+    /// install: it is resolved here so a wrong name is refused at the start.
+    public func preflight(_ spec: ContainerSpec) async throws {
+        let resolver = CloudStackResolver(client: client)
+        let zone = try await resolver.zone(spec.location.isEmpty ? options.defaultZone : spec.location)
+        _ = try await resolver.serviceOffering(spec.serviceOffering, vcpus: spec.vcpus, memoryMiB: spec.memoryMiB, zoneID: zone.id)
+        _ = try await resolver.diskOffering(spec.diskOffering, sizeGiB: spec.diskGiB, zoneID: zone.id)
+        _ = try await resolver.iso(spec.bootISO, zoneID: zone.id)
+        _ = try await resolver.networks(spec.network, zone: zone)
+        if !spec.osTemplate.isEmpty { _ = try await resolver.osType(spec.osTemplate, fallback: nil) }
+    }
+
     public func createContainer(_ spec: ContainerSpec) async throws -> CreatedContainer {
         let resolver = CloudStackResolver(client: client)
         let zone = try await resolver.zone(spec.location.isEmpty ? options.defaultZone : spec.location)

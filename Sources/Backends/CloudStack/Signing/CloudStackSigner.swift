@@ -1,3 +1,4 @@
+// Hand-written: CloudStack's canonical string (Java URLEncoder escaping, UTF-16 name order, first of repeated names) is its server's own and in no available package; the HMAC-SHA1 is swift-crypto's.
 import Crypto
 import Foundation
 

@@ -10,9 +10,12 @@ public final class FuseMount: @unchecked Sendable {
     public let imageID: String
     private let handle: OpaquePointer
     private let volume: Unmanaged<FuseVolume>
-    private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var unmounted = false
+    /// Guarded by `lock`.
+    private var loopEnded = false
+    private var state = State.mounted
+
+    private enum State { case mounted, unmounting, unmounted }
 
     /// The fsname every Vizor mount carries, so stale ones can be found in
     /// /proc/self/mounts after a crash.
@@ -56,34 +59,49 @@ public final class FuseMount: @unchecked Sendable {
 
     private func runLoop(maxThreads: UInt32) {
         _ = vizor_fuse_loop_mt(handle, maxThreads)
-        finished.signal()
+        lock.withLock { loopEnded = true }
     }
 
-    /// Unmounts, waits for the loop to end and frees everything. Idempotent.
-    public func unmount(timeout: TimeInterval = 10) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !unmounted else { return }
-        try Self.detach(mountPoint)
-        guard finished.wait(timeout: .now() + timeout) == .success else {
-            throw BackendError(.timeout, backend: exposureBackendName,
-                               message: "FUSE loop for \(imageID) did not stop after unmounting \(mountPoint)")
+    /// Unmounts, waits for the loop to end and frees everything. Idempotent;
+    /// a call while another is under way returns at once. Suspends, never
+    /// blocks its thread.
+    public func unmount(timeout: Duration = .seconds(10)) async throws {
+        let claimed = lock.withLock { () -> Bool in
+            guard state == .mounted else { return false }
+            state = .unmounting
+            return true
         }
-        unmounted = true
+        guard claimed else { return }
+        do {
+            try await Self.detach(mountPoint)
+            // The loop ends as soon as the kernel drops the mount; look every 10 ms.
+            let deadline = ContinuousClock.now + timeout
+            while !lock.withLock({ loopEnded }) {
+                guard ContinuousClock.now < deadline else {
+                    throw BackendError(.timeout, backend: exposureBackendName,
+                                       message: "FUSE loop for \(imageID) did not stop after unmounting \(mountPoint)")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        } catch {
+            lock.withLock { state = .mounted }
+            throw error
+        }
+        lock.withLock { state = .unmounted }
         fuse_destroy(handle)
         volume.release()
     }
 
     /// `fusermount3 -u`, which also clears a mount whose daemon died.
-    public static func detach(_ mountPoint: String) throws {
+    public static func detach(_ mountPoint: String) async throws {
         // A file under the mount may still be held for a moment by a process
         // that inherited the descriptor across fork (a concurrent spawn), so
         // "busy" is retried briefly before it is reported.
-        var result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
+        var result = try await ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
         var attempts = 1
         while result.status != 0 && isMounted(mountPoint) && attempts < 30 {
-            Thread.sleep(forTimeInterval: 0.1)
-            result = try ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
+            try await Task.sleep(for: .milliseconds(100))
+            result = try await ProcessRunner.run("/usr/bin/fusermount3", ["-u", mountPoint])
             attempts += 1
         }
         if result.status != 0 && isMounted(mountPoint) {

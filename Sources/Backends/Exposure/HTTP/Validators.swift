@@ -1,3 +1,4 @@
+// Hand-written HTTP dates: NIOHTTP1 has none, and gmtime_r/timegm serve event-loop threads without a shared DateFormatter; fuzzed in scripts/fuzz.d/exposure.sh.
 import Foundation
 
 /// IMF-fixdate (RFC 9110 §5.6.7), formatted and parsed without

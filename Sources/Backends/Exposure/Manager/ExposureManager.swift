@@ -54,7 +54,7 @@ public actor ExposureManager {
         let liveMounts = Set(live.compactMap { $0.smb?.mountPoint })
         let root = URL(fileURLWithPath: configuration.mountRoot).standardizedFileURL.path
         for mount in FuseMount.vizorMounts() where mount.mountPoint.hasPrefix(root + "/") && !liveMounts.contains(mount.mountPoint) {
-            if (try? FuseMount.detach(mount.mountPoint)) != nil {
+            if (try? await FuseMount.detach(mount.mountPoint)) != nil {
                 actions.append("unmounted stale \(mount.mountPoint)")
                 rmdir(mount.mountPoint)
             } else {
@@ -131,14 +131,14 @@ public actor ExposureManager {
         try FileManager.default.createDirectory(atPath: configuration.mountRoot, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
         try Self.checkTraversable(configuration.mountRoot)
-        if FuseMount.isMounted(mountPoint) { try FuseMount.detach(mountPoint) }
+        if FuseMount.isMounted(mountPoint) { try await FuseMount.detach(mountPoint) }
         let mount = try FuseMount.mount(image, at: mountPoint)
         let shareName = SambaShareManager.shareName(for: imageID)
         do {
             try await samba.add(SambaShare(name: shareName, path: mountPoint,
                                            comment: "Vizor media \(imageID)", access: samba.access))
         } catch {
-            try? mount.unmount()
+            try? await mount.unmount()
             rmdir(mountPoint)
             throw error
         }
@@ -189,9 +189,9 @@ public actor ExposureManager {
                 do { try await samba.remove(named: smb.shareName) } catch { unshared = error }
             }
             if let mount = mounts.removeValue(forKey: record.imageID) {
-                try mount.unmount()
+                try await mount.unmount()
             } else if FuseMount.isMounted(smb.mountPoint) {
-                try FuseMount.detach(smb.mountPoint)
+                try await FuseMount.detach(smb.mountPoint)
             }
             rmdir(smb.mountPoint)
             if let unshared { throw unshared }

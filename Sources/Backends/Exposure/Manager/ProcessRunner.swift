@@ -1,8 +1,10 @@
 import BackendKit
 import Foundation
+import VizorChildProcess
 
 /// Runs a helper program (fusermount3, smbcontrol) with arguments only,
-/// never through a shell, and collects its exit status and stderr.
+/// never through a shell, and collects its exit status and stderr. A helper
+/// that hangs is terminated at the deadline instead of holding the actor.
 enum ProcessRunner {
     struct Result {
         var status: Int32
@@ -10,28 +12,22 @@ enum ProcessRunner {
         var errorText: String
     }
 
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 30) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw BackendError(.notFound, backend: exposureBackendName, message: "cannot run \(executable): \(error)",
-                               hint: "install the package that provides it")
+    static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(30)) async throws -> Result {
+        do {
+            let outcome = try await ChildProcess(executable, arguments, timeout: timeout).run()
+            return Result(status: outcome.termination.shellStatus, output: outcome.output, errorText: outcome.errorText)
+        } catch {
+            switch error.reason {
+            case .cannotStart:
+                throw BackendError(.notFound, backend: exposureBackendName, message: error.summary,
+                                   hint: "install the package that provides \(executable)")
+            case .timedOut:
+                throw BackendError(.timeout, backend: exposureBackendName, message: error.description)
+            case .cancelled:
+                throw BackendError(.cancelled, backend: exposureBackendName, message: error.description)
+            case .inputTooLarge, .ended:
+                throw BackendError(.remoteFailure, backend: exposureBackendName, message: error.description)
+            }
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            throw BackendError(.timeout, backend: exposureBackendName, message: "\(executable) did not finish in \(Int(timeout)) s")
-        }
-        return Result(status: process.terminationStatus,
-                      output: String(decoding: outData, as: UTF8.self),
-                      errorText: String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

@@ -93,31 +93,31 @@ public actor SambaShareManager {
     }
 
     /// Adds or replaces a share and reloads smbd.
-    public func add(_ share: SambaShare) throws {
+    public func add(_ share: SambaShare) async throws {
         try validate(share)
         try checkIncluded()
         var all = try shares().filter { $0.name.lowercased() != share.name.lowercased() }
         all.append(share)
         try write(all)
-        try reload()
+        try await reload()
     }
 
     /// Removes a share (if present) and reloads smbd.
-    public func remove(named name: String) throws {
+    public func remove(named name: String) async throws {
         let all = try shares()
         let kept = all.filter { $0.name.lowercased() != name.lowercased() }
         guard kept.count != all.count else { return }
         try write(kept)
-        try reload()
+        try await reload()
     }
 
     /// Keeps only the shares named; used at start-up to drop leftovers.
-    public func retainOnly(_ names: Set<String>) throws -> [String] {
+    public func retainOnly(_ names: Set<String>) async throws -> [String] {
         let all = try shares()
         let dropped = all.filter { !names.contains($0.name) }.map(\.name)
         if !dropped.isEmpty {
             try write(all.filter { names.contains($0.name) })
-            try? reload()
+            try? await reload()
         }
         return dropped
     }
@@ -165,11 +165,11 @@ public actor SambaShareManager {
     }
 
     /// Asks smbd to re-read smb.conf (and so this include file).
-    public func reload() throws {
+    public func reload() async throws {
         var arguments: [String] = []
         if let configFile { arguments.append("--configfile=\(configFile)") }
         arguments += ["smbd", "reload-config"]
-        let result = try ProcessRunner.run(smbcontrol, arguments)
+        let result = try await ProcessRunner.run(smbcontrol, arguments)
         guard result.status == 0 else {
             throw BackendError(.remoteFailure, backend: exposureBackendName,
                                message: "smbcontrol smbd reload-config failed: \(result.errorText)",

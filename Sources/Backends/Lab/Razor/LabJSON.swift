@@ -1,5 +1,6 @@
 import Foundation
 import LabServing
+import OrderedCollections
 
 /// A JSON value with object keys kept in insertion order, the way the Ruby
 /// server emits its hashes. The lab parses and prints its own JSON so that
@@ -56,11 +57,11 @@ public enum LabJSON: Sendable, Equatable {
             out += "]"
         case .object(let object):
             out += "{"
-            for (index, key) in object.keys.enumerated() {
+            for (index, member) in object.members.enumerated() {
                 if index > 0 { out += "," }
-                LabJSONText.appendString(key, to: &out)
+                LabJSONText.appendString(member.key, to: &out)
                 out += ":"
-                (object[key] ?? .null).write(to: &out)
+                member.value.write(to: &out)
             }
             out += "}"
         }
@@ -68,38 +69,35 @@ public enum LabJSON: Sendable, Equatable {
 
 }
 
-/// A JSON object that remembers key order.
+/// A JSON object that remembers key order: a new key goes last, a
+/// replaced value keeps its place, a removed key leaves no gap.
 public struct LabObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    private var values: [String: LabJSON] = [:]
+    fileprivate private(set) var members: OrderedDictionary<String, LabJSON> = [:]
 
     public init() {}
     public init(dictionaryLiteral elements: (String, LabJSON)...) {
         for (key, value) in elements { self[key] = value }
     }
 
+    /// The keys in insertion order.
+    public var keys: OrderedSet<String> { members.keys }
+
     public subscript(key: String) -> LabJSON? {
-        get { values[key] }
-        set {
-            if let newValue {
-                if values[key] == nil { keys.append(key) }
-                values[key] = newValue
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
-            }
-        }
+        get { members[key] }
+        set { members[key] = newValue }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
-    public var count: Int { keys.count }
+    public var isEmpty: Bool { members.isEmpty }
+    public var count: Int { members.count }
 
     /// Merges `other` in; its values win.
     mutating func merge(_ other: LabObject) {
-        for key in other.keys { self[key] = other[key] }
+        members.merge(other.members) { _, theirs in theirs }
     }
 
+    /// Equal members, whatever their order (as two Ruby hashes compare).
     public static func == (lhs: LabObject, rhs: LabObject) -> Bool {
-        lhs.values == rhs.values
+        lhs.members.count == rhs.members.count && lhs.members.allSatisfy { rhs.members[$0.key] == $0.value }
     }
 }
 

@@ -79,9 +79,13 @@ actor LabRazorState {
     var commands: [LabCommand] = []
     var events: [LabEvent] = []
     /// Files in `repo_store_root` outside any repo, served by `/svc/repo/<path>`:
-    /// the lab installation has a stand-in `wimboot` there, as an operator
-    /// places the real one for tasks that cannot ship it.
-    var repoStore: [String: [UInt8]] = ["wimboot": Array("lab stand-in for wimboot\n".utf8)]
+    /// the lab installation has stand-ins for wimboot's release files there, as
+    /// an operator places the real ones for tasks that cannot ship them.
+    var repoStore: [String: [UInt8]] = [
+        "wimboot": LabWimbootStandIn.bytes(machine: 0x8664, bios: true),
+        "wimboot.i386": LabWimbootStandIn.bytes(machine: 0x014c, bios: true),
+        "wimboot.arm64": LabWimbootStandIn.bytes(machine: 0xaa64, bios: false),
+    ]
     var nextNodeID = 1
     var nextCommandID = 1
     var nextEventID = 1
@@ -273,4 +277,33 @@ public enum LabRazorFault: Sendable, Equatable {
     case delay(seconds: Double)
     /// Answer 200 with a body that is not JSON.
     case malformedJSON
+}
+
+/// A stand-in for one of wimboot's release files, shaped as they are: a PE
+/// image (an EFI application for the build's machine type) whose first sector
+/// also carries the Linux boot header iPXE loads under BIOS (x86 builds only).
+/// No code: the lab's guest never runs it.
+enum LabWimbootStandIn {
+    static func bytes(machine: UInt16, bios: Bool) -> [UInt8] {
+        var image = [UInt8](repeating: 0, count: 1024)
+        func put(_ value: UInt64, at offset: Int, size: Int) {
+            for index in 0..<size { image[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+        }
+        image[0] = 0x4d; image[1] = 0x5a                      // "MZ"
+        put(0x40, at: 0x3c, size: 4)                           // e_lfanew
+        image.replaceSubrange(0x40..<0x44, with: Array("PE\0\0".utf8))
+        put(UInt64(machine), at: 0x44, size: 2)                // COFF Machine
+        let wide = machine != 0x014c
+        put(wide ? 112 : 96, at: 0x54, size: 2)                // SizeOfOptionalHeader (no data directories)
+        put(wide ? 0x20b : 0x10b, at: 0x58, size: 2)           // optional header magic: PE32+ or PE32
+        put(10, at: 0x58 + 68, size: 2)                        // Subsystem: EFI application
+        let note = Array("lab stand-in for wimboot\n".utf8)
+        image.replaceSubrange(0x100..<(0x100 + note.count), with: note)
+        if bios {
+            image[0x1f1] = 4                                   // setup sectors
+            image[0x1fe] = 0x55; image[0x1ff] = 0xaa           // boot flag
+            image.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+        }
+        return image
+    }
 }

@@ -1,3 +1,4 @@
+// Hand-written, not FoundationXML's XMLParser: an ISO's WIM XML is untrusted, and this parser has no DTDs or entities to abuse and is fuzzed as Swift under ASan (scripts/fuzz.d/media.sh).
 import Foundation
 
 /// An element of a small XML document. The WIM XML uses elements, attributes,

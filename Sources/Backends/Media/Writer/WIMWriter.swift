@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One image to describe in a sample WIM's XML.
@@ -56,7 +57,7 @@ public enum SampleWIMWriter {
             row.put64(UInt64(entry.bytes.count), at: 16)
             row.put16(1, at: 24)
             row.put32(1, at: 26)
-            row.put(SHA1.hash(entry.bytes), at: 30)
+            row.put(Array(Insecure.SHA1.hash(data: entry.bytes)), at: 30)
             blobTable += row
         }
         let blobOffset = cursor
@@ -78,7 +79,7 @@ public enum SampleWIMWriter {
         header.put32(solid ? 0x0E00 : 0x10D00, at: 12)
         header.put32(solid ? 0x0008_0002 : 0, at: 16)
         header.put32(solid ? 1 << 17 : 0, at: 20)
-        header.put(SHA1.hash(Array(xmlText.utf8)).prefix(16).map { $0 }, at: 0x18)
+        header.put(Array(Insecure.SHA1.hash(data: Array(xmlText.utf8)).prefix(16)), at: 0x18)
         header.put16(1, at: 0x28)
         header.put16(1, at: 0x2A)
         header.put32(UInt32(images.count), at: 0x2C)

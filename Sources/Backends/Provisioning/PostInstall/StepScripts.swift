@@ -105,13 +105,67 @@ public enum StepRenderer {
         """#
     }
 
+    /// Regional settings. Windows 8 and Server 2012 brought the International
+    /// cmdlets, and from Windows 10 on `intl.cpl` no longer sets the user
+    /// language list, which decides the display language and which language
+    /// packs are kept: Windows removes a pack whose language is in no list.
+    /// Where the cmdlets exist, they set this user's settings, with every
+    /// installed language in the list (the spec's UI language first, the other
+    /// packs, then the image's own); the result is copied to the welcome screen,
+    /// new users and the system account by `Copy-UserInternationalSettingsToSystem`
+    /// (Windows 11) or else by `intl.cpl` with a file that only asks for the copy.
+    /// Windows 7 and Server 2008 R2 have no cmdlets and take `l18n.xml` whole.
+    /// The keyboards are the first language's input methods, the first of them
+    /// the default (Set-WinDefaultInputMethodOverride); input profiles are
+    /// language-and-layout pairs, so a layout of another language stays as given.
     static func regionalSettings(_ install: ValidatedInstall) -> String {
-        let restart = install.spec.uiLanguage != install.edition.defaultLanguage
+        let spec = install.spec
+        var languages: [String] = []
+        for tag in [spec.uiLanguage] + spec.languagePacks.map(\.locale) + install.edition.languages
+        where !languages.contains(where: { $0.caseInsensitiveCompare(tag) == .orderedSame }) {
+            languages.append(tag)
+        }
+        let restart = spec.uiLanguage != install.edition.defaultLanguage
+        let copyOnly = #"<gs:GlobalizationServices xmlns:gs="urn:longhornGlobalizationUnattend"><gs:UserList>"#
+            + #"<gs:User UserID="Current" CopySettingsToDefaultUserAcct="true" CopySettingsToSystemAcct="true" />"#
+            + #"</gs:UserList></gs:GlobalizationServices>"#
         return #"""
-        # Regional settings: UI language, locales, keyboard and location from l18n.xml
-        # for this user, the default user and the system account; then the time zone.
-        $file = Join-Path $VizorDir 'l18n.xml'
-        Invoke-VizorProcess -FilePath (Join-Path $env:SystemRoot 'System32\control.exe') -Detached -Arguments @(('intl.cpl,,/f:"{0}"' -f $file))
+        # Regional settings: display language, locales, keyboards and location for this
+        # user, the welcome screen and new users; then the time zone.
+        $control = Join-Path $env:SystemRoot 'System32\control.exe'
+        if (Get-Command -Name 'Set-WinUserLanguageList' -ErrorAction SilentlyContinue) {
+            # Every installed language stays in the list, or Windows removes its pack.
+            $languages = @(\#(languages.map(psQuote).joined(separator: ", ")))
+            $list = New-WinUserLanguageList -Language $languages[0]
+            foreach ($language in ($languages | Select-Object -Skip 1)) {
+                $list.Add($language)
+            }
+            $list[0].InputMethodTips.Clear()
+            foreach ($tip in @(\#(install.inputProfiles.map(psQuote).joined(separator: ", ")))) {
+                $list[0].InputMethodTips.Add($tip)
+            }
+            Set-WinUserLanguageList -LanguageList $list -Force
+            Set-WinUILanguageOverride -Language \#(psQuote(spec.uiLanguage))
+            Set-WinDefaultInputMethodOverride -InputTip \#(psQuote(install.inputProfiles[0]))
+            Set-Culture -CultureInfo \#(psQuote(spec.userLocale))
+            Set-WinHomeLocation -GeoId \#(install.geoID)
+            if ((Get-WinSystemLocale).Name -ne \#(psQuote(spec.systemLocale))) {
+                Set-WinSystemLocale -SystemLocale \#(psQuote(spec.systemLocale))
+                # The system locale takes effect at the next start.
+                Request-VizorReboot
+            }
+            if (Get-Command -Name 'Copy-UserInternationalSettingsToSystem' -ErrorAction SilentlyContinue) {
+                Copy-UserInternationalSettingsToSystem -WelcomeScreen $true -NewUser $true
+            } else {
+                $copy = Join-Path $VizorDir 'l18n-copy.xml'
+                Set-Content -Path $copy -Encoding UTF8 -Value \#(psQuote(copyOnly))
+                Invoke-VizorProcess -FilePath $control -Detached -Arguments @(('intl.cpl,,/f:"{0}"' -f $copy))
+            }
+        } else {
+            # No International module (Windows 7, Server 2008 R2): intl.cpl sets and copies everything.
+            $file = Join-Path $VizorDir 'l18n.xml'
+            Invoke-VizorProcess -FilePath $control -Detached -Arguments @(('intl.cpl,,/f:"{0}"' -f $file))
+        }
         Invoke-VizorProcess -FilePath (Join-Path $env:SystemRoot 'System32\tzutil.exe') -Arguments @('/s', \#(psQuote(install.windowsTimeZone)))
 
         """# + (restart ? "# A new display language takes effect at the next logon.\nRequest-VizorReboot\n" : "")

@@ -29,7 +29,7 @@ public enum AnswerFileRenderer {
                     .leaf("InstallToAvailablePartition", "false"),
                     .leaf("WillShowUI", "OnError"),
                 ])]),
-                userData(spec),
+                userData(install),
             ]),
         ])
         let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: spec.hostname))
@@ -50,8 +50,25 @@ public enum AnswerFileRenderer {
 
     /// `sysprep.xml`: used with `sysprep /generalize /oobe /shutdown`, so that
     /// every VM made from the template gets a fresh name and skips OOBE.
+    ///
+    /// `/generalize` disables the built-in Administrator, and OOBE on a client
+    /// edition then asks for an account: HideLocalAccountScreen applies to
+    /// Server editions only (Microsoft-Windows-Shell-Setup | OOBE reference).
+    /// A client's file therefore logs the Administrator on once: AutoLogon with
+    /// the user name `Administrator` enables the built-in account (AutoLogon |
+    /// Username reference), so OOBE has its account and ends unattended. The
+    /// clones' Administrator has the spec's password, as on Server.
     public static func sysprep(_ install: ValidatedInstall) -> String {
         let spec = install.spec
+        var shell: [XMLTree] = []
+        if install.edition.isClient { shell.append(autoLogon(spec, count: 1)) }
+        shell += [
+            oobeSettings(install),
+            XMLTree("UserAccounts", [], [administratorPassword(spec)]),
+            .leaf("RegisteredOrganization", spec.organization),
+            .leaf("RegisteredOwner", spec.owner),
+            .leaf("TimeZone", install.windowsTimeZone),
+        ]
         let generalize = XMLTree("settings", [("pass", "generalize")], [
             component("Microsoft-Windows-PnpSysprep", install, [
                 .leaf("PersistAllDeviceInstalls", "true"),
@@ -59,14 +76,8 @@ public enum AnswerFileRenderer {
         ])
         let specialize = XMLTree("settings", [("pass", "specialize")], specializeComponents(install, computerName: "*"))
         let oobe = XMLTree("settings", [("pass", "oobeSystem")], [
-            internationalCore(install),
-            component("Microsoft-Windows-Shell-Setup", install, [
-                oobeSettings(install),
-                XMLTree("UserAccounts", [], [administratorPassword(spec)]),
-                .leaf("RegisteredOrganization", spec.organization),
-                .leaf("RegisteredOwner", spec.owner),
-                .leaf("TimeZone", install.windowsTimeZone),
-            ]),
+            internationalCore(install, packsInstalled: true),
+            component("Microsoft-Windows-Shell-Setup", install, shell),
         ])
         return XMLTree("unattend", [("xmlns", namespace)], [generalize, specialize, oobe]).document()
     }
@@ -81,13 +92,17 @@ public enum AnswerFileRenderer {
         ], children)
     }
 
-    static func internationalCore(_ install: ValidatedInstall) -> XMLTree {
+    /// International-Core for oobeSystem. During the install, a language that
+    /// comes from a pack is switched to by the regional-settings step once the
+    /// pack is installed, so the image's language stays until then. When
+    /// sysprep runs, the seal step comes after the language packs, so the
+    /// clones get the language the spec asked for; with the image's default
+    /// written there, they would start in it.
+    static func internationalCore(_ install: ValidatedInstall, packsInstalled: Bool = false) -> XMLTree {
         component("Microsoft-Windows-International-Core", install, [
             .leaf("InputLocale", install.inputProfiles.joined(separator: ";")),
             .leaf("SystemLocale", install.spec.systemLocale),
-            // A language from a pack is switched to by the regional-settings step,
-            // once the pack is installed; until then the image's language stays.
-            .leaf("UILanguage", install.setupUILanguage),
+            .leaf("UILanguage", packsInstalled ? install.spec.uiLanguage : install.setupUILanguage),
             .leaf("UserLocale", install.spec.userLocale),
         ])
     }
@@ -145,11 +160,24 @@ public enum AnswerFileRenderer {
         ])
     }
 
-    static func userData(_ spec: InstallSpec) -> XMLTree {
+    /// `UserData`, with the product key. The operator's key is written as given,
+    /// and Setup shows its page only if the key is refused. Without one, a client
+    /// edition gets its KMS client setup key (`KMSClientKeys`), or an empty `Key`
+    /// where Microsoft publishes none (Home, evaluation media, which refuse keys),
+    /// and `WillShowUI` `Never`: retail and volume client media otherwise stop at
+    /// the key page inside WinPE, where nobody answers. This is the choice
+    /// packer-windows' answer files make; the unattend reference documents `Key`
+    /// and `WillShowUI` but not how each medium treats a missing key. Server
+    /// media install without a key, as before.
+    static func userData(_ install: ValidatedInstall) -> XMLTree {
+        let spec = install.spec
         var children: [XMLTree] = [.leaf("AcceptEula", "true"), .leaf("FullName", spec.owner),
                                    .leaf("Organization", spec.organization)]
         if let key = spec.productKey {
             children.append(XMLTree("ProductKey", [], [.leaf("Key", key.uppercased()), .leaf("WillShowUI", "OnError")]))
+        } else if install.edition.isClient {
+            let generic = KMSClientKeys.key(editionID: install.edition.editionID, build: install.edition.build) ?? ""
+            children.append(XMLTree("ProductKey", [], [.leaf("Key", generic), .leaf("WillShowUI", "Never")]))
         }
         return XMLTree("UserData", [], children)
     }
@@ -177,11 +205,14 @@ public enum AnswerFileRenderer {
         return XMLTree("UserAccounts", [], children)
     }
 
-    static func autoLogon(_ spec: InstallSpec) -> XMLTree {
+    /// Auto-logon of the built-in Administrator: many times while the
+    /// post-install sequence restarts (the seal step turns it off), once for the
+    /// clones of a client template.
+    static func autoLogon(_ spec: InstallSpec, count: Int = 999) -> XMLTree {
         XMLTree("AutoLogon", [], [
             hidden("Password", spec.administratorPassword, .password),
             .leaf("Enabled", "true"),
-            .leaf("LogonCount", "999"),
+            .leaf("LogonCount", String(count)),
             .leaf("Username", "Administrator"),
         ])
     }
@@ -189,7 +220,8 @@ public enum AnswerFileRenderer {
     static func oobeSettings(_ install: ValidatedInstall) -> XMLTree {
         var children: [XMLTree] = [.leaf("HideEULAPage", "true")]
         if install.edition.build >= 9200 {
-            children.append(.leaf("HideLocalAccountScreen", "true"))
+            // The Administrator password page; a Server-only setting.
+            if !install.edition.isClient { children.append(.leaf("HideLocalAccountScreen", "true")) }
             children.append(.leaf("HideOEMRegistrationScreen", "true"))
             children.append(.leaf("HideOnlineAccountScreens", "true"))
         }

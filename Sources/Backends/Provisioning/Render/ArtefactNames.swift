@@ -7,6 +7,8 @@ public enum ArtefactName {
     public static let winpeshl = "winpeshl.ini"
     public static let winPEStartup = "vizor-winpe.cmd"
     public static let runner = "vizor-runner.ps1"
+    /// A configured curl.exe, injected into WinPE's System32 (see `WinPECurl`).
+    public static let winPECurl = "curl.exe"
     /// Where the post-install files live inside the installed Windows.
     public static let guestDirectory = #"C:\ProgramData\Vizor"#
 }

@@ -32,7 +32,7 @@ public enum BootScriptRenderer {
             "# Rendered for this node only; the artefact URLs carry the job token.",
             "echo Vizor: booting Windows Setup for \(spec.hostname) (job \(job))",
             "imgfree",
-            "kernel \(context.wimbootURL) || goto failed",
+            "kernel \(context.wimbootURL(for: spec.firmware, architecture: install.architecture)) || goto failed",
         ]
         for file in files { lines.append("initrd \(file.url) \(file.name) || goto failed") }
         lines += [

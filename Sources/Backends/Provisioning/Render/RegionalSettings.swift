@@ -1,8 +1,10 @@
 /// Renders the `intl.cpl` GlobalizationServices file the regional-settings
-/// step applies with `control.exe intl.cpl,,/f:`. It sets the UI language
+/// step applies with `control.exe intl.cpl,,/f:` where Windows has no
+/// International cmdlets (Windows 7, Server 2008 R2). It sets the UI language
 /// (after a language pack is added), locales, keyboard and location for the
-/// current user and copies them to the default user and the system account,
-/// which works on every Windows version from 7 on.
+/// current user and copies them to the default user and the system account.
+/// Later Windows get the cmdlets instead (see `StepRenderer.regionalSettings`):
+/// from Windows 10 on, intl.cpl does not set the user language list.
 public enum RegionalSettingsRenderer {
     public static func render(_ install: ValidatedInstall) -> String {
         let spec = install.spec

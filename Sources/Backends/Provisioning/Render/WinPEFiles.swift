@@ -4,7 +4,8 @@
 /// `/svc/nodeid` for its node id from its MACs, maps the ISO's SMB share with
 /// retries (each try logged to Razor), runs `setup.exe /unattend`, and reports
 /// `finished` through `/svc/stage-done` or the failure through `/svc/log`.
-/// HTTP goes through `curl.exe` (in WinPE 10 1803 and later, or injected).
+/// HTTP goes through `curl.exe`: the medium's own, or one the operator
+/// configured, which wimboot injects (see `WinPECurl`).
 public enum WinPERenderer {
     public static func winpeshl() -> String {
         crlf([
@@ -16,16 +17,29 @@ public enum WinPERenderer {
 
     public static func startup(_ install: ValidatedInstall, context: ServingContext) -> String {
         let spec = install.spec
-        var mapCommands: [String]
+        // `net use` runs in a console nobody sees, so it must never wait at a
+        // prompt: it asks for a password only when none is given, so every
+        // attempt names a user and a password; `/persistent:no` keeps nothing
+        // to ask about later; input from NUL makes any other question fail at
+        // once instead of waiting (whether net.exe reads its answers from
+        // standard input is not documented; the redirection costs nothing).
+        let guestAccess: [String]
+        let mapCommand: String
         if let user = context.smbUser, let password = context.smbPassword {
-            mapCommands = [#"net use Z: "%VZ_SHARE%" "\#(password)" /user:"\#(user)" >> "%VZ_LOG%" 2>&1"#]
+            guestAccess = []
+            mapCommand = #"net use Z: "%VZ_SHARE%" "\#(password)" /user:"\#(user)" /persistent:no < NUL >> "%VZ_LOG%" 2>&1"#
         } else {
-            // Guest shares: try anonymously, then with a throw-away account, which
-            // WinPE 10 needs before it falls back to guest access.
-            mapCommands = [
-                #"net use Z: "%VZ_SHARE%" >> "%VZ_LOG%" 2>&1"#,
-                #"if errorlevel 1 net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" >> "%VZ_LOG%" 2>&1"#,
+            // A guest share: a user Samba does not know is let in as its guest
+            // (`map to guest = Bad User`). Since Windows 10 1709 the SMB client
+            // refuses guest logons unless AllowInsecureGuestAuth is set
+            // (KB4046019); WinPE's registry lives in memory, so setting it changes
+            // nothing beyond this boot. A client that requires SMB signing still
+            // refuses a guest: configure a Samba account for Vizor instead.
+            guestAccess = [
+                "rem Guest logons are refused by default since Windows 10 1709 (KB4046019).",
+                #"reg add "HKLM\SYSTEM\CurrentControlSet\Services\LanmanWorkstation\Parameters" /v AllowInsecureGuestAuth /t REG_DWORD /d 1 /f >> "%VZ_LOG%" 2>&1"#,
             ]
+            mapCommand = #"net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" /persistent:no < NUL >> "%VZ_LOG%" 2>&1"#
         }
         let lines: [String] = [
             "@echo off",
@@ -38,7 +52,7 @@ public enum WinPERenderer {
             #"set "VZ_ID=""#,
             #"echo [vizor] start-up for job \#(spec.jobID) > "%VZ_LOG%""#,
             #"if not exist "%SYSTEMROOT%\System32\curl.exe" ("#,
-            "  echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.",
+            "  echo [vizor] this WinPE has no curl.exe; set exposure.winpe_curl.\(install.architecture.rawValue) in Vizor's configuration to a curl.exe for Vizor to inject.",
             "  exit /b 1",
             ")",
             "",
@@ -83,12 +97,14 @@ public enum WinPERenderer {
             #"set "VZ_ID=!VZ_ID: =!""#,
             "call :report info winpe_started_node_!VZ_ID!",
             "",
+        ] + guestAccess + [
             "rem Map the install media share, up to 30 tries with growing pauses.",
             "set /a VZ_TRY=0",
             ":map_share",
             "set /a VZ_TRY+=1",
             "net use Z: /delete /y >nul 2>&1",
-        ] + mapCommands + [
+            mapCommand,
+        ] + [
             "set VZ_RC=!errorlevel!",
             "call :report info net_use_try_!VZ_TRY!_exit_code_!VZ_RC!",
             #"if "!VZ_RC!"=="0" goto mapped"#,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Windows Setup's "hidden" password form: the value is base64 of the UTF-16LE
 /// bytes of the password followed by the setting's name ("Password" for
 /// accounts and auto-logon, "AdministratorPassword" for the built-in
@@ -15,23 +17,6 @@ public enum WindowsPassword {
             bytes.append(UInt8(unit & 0xFF))
             bytes.append(UInt8(unit >> 8))
         }
-        return base64(bytes)
-    }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
-        var index = 0
-        while index < bytes.count {
-            let b0 = Int(bytes[index])
-            let b1 = index + 1 < bytes.count ? Int(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? Int(bytes[index + 2]) : 0
-            out.append(alphabet[b0 >> 2])
-            out.append(alphabet[((b0 & 0x03) << 4) | (b1 >> 4)])
-            out.append(index + 1 < bytes.count ? alphabet[((b1 & 0x0F) << 2) | (b2 >> 6)] : "=")
-            out.append(index + 2 < bytes.count ? alphabet[b2 & 0x3F] : "=")
-            index += 3
-        }
-        return out
+        return Data(bytes).base64EncodedString()
     }
 }

@@ -21,9 +21,14 @@ public struct ArtefactBundle: Sendable, Equatable {
     /// What the bundle was rendered from, to render it again for its node.
     public let install: ValidatedInstall
     public let context: ServingContext
+    /// The checked curl.exe served as the `curl.exe` artefact, if any.
+    public let winPECurl: [UInt8]?
 
-    /// Renders everything; throws `.invalidInput` when the serving context is unusable.
-    public static func render(_ install: ValidatedInstall, context: ServingContext) throws -> ArtefactBundle {
+    /// Renders everything; throws `.invalidInput` when the serving context is
+    /// unusable. `winPECurl`, a checked curl.exe (`WinPECurl.load`), is served as
+    /// the `curl.exe` artefact; the context's `winPECurlURL` should name it.
+    public static func render(_ install: ValidatedInstall, context: ServingContext,
+                              winPECurl: [UInt8]? = nil) throws -> ArtefactBundle {
         try context.validate()
         let plan = PostInstallPlan(install)
         var files: [String: Artefact] = [:]
@@ -43,20 +48,26 @@ public struct ArtefactBundle: Sendable, Equatable {
         for step in plan.steps {
             add(step.fileName, StepRenderer.render(step, install: install))
         }
-        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan, install: install, context: context)
+        if let winPECurl {
+            files[ArtefactName.winPECurl] = Artefact(name: ArtefactName.winPECurl, contentType: "application/octet-stream",
+                                                     body: winPECurl, carriesSecrets: false)
+        }
+        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan,
+                              install: install, context: context, winPECurl: winPECurl)
     }
 
     /// The same files rendered for the node the job is bound to: every
     /// artefact URL in them names the node (see `ArtefactRegistry.bind`).
+    /// The checked curl.exe, which names nothing, is served again as it was.
     public func bound(to node: String) throws -> ArtefactBundle {
         var context = context
         context.node = node
-        return try Self.render(install, context: context)
+        return try Self.render(install, context: context, winPECurl: winPECurl)
     }
 
     /// Convenience for callers holding an unchecked spec: validates, then renders.
-    public static func render(_ spec: InstallSpec, context: ServingContext) throws -> ArtefactBundle {
-        try render(spec.validate(), context: context)
+    public static func render(_ spec: InstallSpec, context: ServingContext, winPECurl: [UInt8]? = nil) throws -> ArtefactBundle {
+        try render(spec.validate(), context: context, winPECurl: winPECurl)
     }
 
     public var names: [String] { artefacts.keys.sorted() }

@@ -57,6 +57,10 @@ public struct EditionFacts: Sendable, Equatable, Codable {
 
     /// The language the image installs with when nothing else is added.
     public var defaultLanguage: String { languages.first ?? "en-US" }
+
+    /// A client edition (Windows 7 to 11), as the WIM's `INSTALLATIONTYPE` says;
+    /// Server, Server Core and Nano editions are not.
+    public var isClient: Bool { installationType.caseInsensitiveCompare("Client") == .orderedSame }
 }
 
 /// One catalogued install image (an ISO's install.wim/esd) and its editions.

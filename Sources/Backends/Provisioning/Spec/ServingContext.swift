@@ -10,8 +10,13 @@ public struct ServingContext: Sendable, Equatable {
     public var razorServiceURL: String
     /// Where the artefact handler is mounted, e.g. `http://vizor:8160/artefacts`.
     public var artefactBaseURL: String
-    /// URL of the wimboot binary.
+    /// URL of `wimboot`, wimboot's x86_64 build: BIOS and 64-bit UEFI.
     public var wimbootURL: String
+    /// URL of `wimboot.i386`: BIOS and 32-bit UEFI. 32-bit UEFI firmware (and
+    /// its iPXE) cannot run the x86_64 EFI image of `wimboot`.
+    public var wimbootI386URL: String
+    /// URL of `wimboot.arm64` (wimboot 2.8 and later): 64-bit ARM UEFI.
+    public var wimbootARM64URL: String
     /// UNC path of the ISO root as an SMB share, e.g. `\\vizor\media-7`.
     public var smbShare: String
     /// SMB account when the share is not guest-readable; the password goes
@@ -27,13 +32,18 @@ public struct ServingContext: Sendable, Equatable {
     /// files to that node only. See `ArtefactRegistry.bind(job:node:)`.
     public var node: String?
 
+    /// `wimbootI386URL` and `wimbootARM64URL` default to `wimbootURL` with the
+    /// suffix of wimboot's release file names (`.i386`, `.arm64`) appended.
     public init(mediaBaseURL: String, razorServiceURL: String, artefactBaseURL: String, wimbootURL: String,
+                wimbootI386URL: String? = nil, wimbootARM64URL: String? = nil,
                 smbShare: String, smbUser: String? = nil, smbPassword: String? = nil, token: String,
                 winPECurlURL: String? = nil, node: String? = nil) {
         self.mediaBaseURL = mediaBaseURL.trimmingSlash
         self.razorServiceURL = razorServiceURL.trimmingSlash
         self.artefactBaseURL = artefactBaseURL.trimmingSlash
         self.wimbootURL = wimbootURL
+        self.wimbootI386URL = wimbootI386URL ?? wimbootURL + ".i386"
+        self.wimbootARM64URL = wimbootARM64URL ?? wimbootURL + ".arm64"
         self.smbShare = smbShare
         self.smbUser = smbUser
         self.smbPassword = smbPassword
@@ -46,7 +56,8 @@ public struct ServingContext: Sendable, Equatable {
     public func issues() -> [ValidationIssue] {
         var found: [ValidationIssue] = []
         for (field, url) in [("mediaBaseURL", mediaBaseURL), ("razorServiceURL", razorServiceURL),
-                             ("artefactBaseURL", artefactBaseURL), ("wimbootURL", wimbootURL)]
+                             ("artefactBaseURL", artefactBaseURL), ("wimbootURL", wimbootURL),
+                             ("wimbootI386URL", wimbootI386URL), ("wimbootARM64URL", wimbootARM64URL)]
         where !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "%" || $0 == "^" || $0 == "&" }) {
             found.append(.init(field: field, message: "'\(url)' must be an http(s) URL without spaces, quotes, '%', '^' or '&'"))
         }
@@ -83,6 +94,18 @@ public struct ServingContext: Sendable, Equatable {
     /// token, and once the job is bound, the node's name.
     public func artefactURL(job: String, name: String) -> String {
         "\(artefactBaseURL)/\(job)/\(name)?token=\(token)" + (node.map { "&node=\($0)" } ?? "")
+    }
+
+    /// The wimboot build the firmware can run. BIOS runs the x86_64 build
+    /// (its BIOS entry is i386 code); UEFI runs only the build of its own
+    /// architecture, which is the Windows image's: 32-bit Windows boots from
+    /// 32-bit UEFI (`bootia32.efi`), 64-bit from 64-bit UEFI.
+    public func wimbootURL(for firmware: Firmware, architecture: WindowsArchitecture) -> String {
+        switch (firmware, architecture) {
+        case (.bios, _), (.uefi, .amd64): return wimbootURL
+        case (.uefi, .x86): return wimbootI386URL
+        case (.uefi, .arm64): return wimbootARM64URL
+        }
     }
 
     /// A URL inside the exposed media.

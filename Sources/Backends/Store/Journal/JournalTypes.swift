@@ -8,7 +8,7 @@ public enum JournalJobStatus: String, Sendable, Codable, CaseIterable {
     public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
 }
 
-/// The seven steps of the install pipeline (ARCHITECTURE.md), in order.
+/// The seven steps of the install pipeline (docs/architecture.md), in order.
 /// The raw values are what the journal stores; never rename them.
 public enum InstallStep: String, Sendable, Codable, CaseIterable, Comparable {
     case exposeMedia = "expose-media"

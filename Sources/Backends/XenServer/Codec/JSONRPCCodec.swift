@@ -1,3 +1,4 @@
+// Hand-written, not JSONSerialization/Codable: XAPI prints bare Infinity/NaN, which strict JSON refuses, and values must decode straight to XapiValue with 64-bit ints exact; round trips are fuzzed.
 /// JSON-RPC as XAPI speaks it (`POST /jsonrpc`, v2 from API 2.8, v1 before).
 /// Own parser because XAPI prints non-finite floats as bare `Infinity`/`NaN`
 /// (strict parsers reject them) and 64-bit ints must stay exact.

@@ -1,3 +1,4 @@
+// Hand-written: no XML-RPC package is available, the lab's XAPI server parses with FoundationXML's XMLParser (client and lab must not share a parser), and this one needs no libxml2 or DOM.
 /// XML-RPC as XAPI speaks it (`POST /`): requests with typed values (ints as
 /// decimal strings, the documented convention, since XML-RPC's `<int>` is
 /// 32-bit), responses as a `Status`/`Value`/`ErrorDescription` struct with

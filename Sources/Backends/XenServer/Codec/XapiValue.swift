@@ -1,3 +1,4 @@
+// The hand-written codecs' one value type: XML-RPC sends 64-bit ints as strings and JSON-RPC as numbers, and no library models that.
 /// A value as XAPI puts it on the wire, independent of transport. XML-RPC
 /// sends 64-bit ints as untyped strings and JSON-RPC as numbers, so readers
 /// use the lenient accessors (`int64`, `bool`, `string`) rather than

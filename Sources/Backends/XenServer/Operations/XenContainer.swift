@@ -4,6 +4,13 @@ extension XenServerHypervisor {
     /// The `other_config` key marking VMs Vizor created (and may clean up).
     public static let ownerMark = "vizor_container"
 
+    public func preflight(_ spec: ContainerSpec) async throws {
+        _ = try await findInstallTemplate(spec.osTemplate)
+        _ = try await chooseSR(spec.location)
+        _ = try await chooseNetwork(spec.network)
+        _ = try await findISO(spec.bootISO)
+    }
+
     /// Creates a halted VM from an install template, ready to network-install:
     /// clone, SR into `other_config:disks`, provision, memory and vCPUs, a CD
     /// with the iPXE ISO, a VIF with a generated or given MAC, boot order
@@ -78,7 +85,7 @@ extension XenServerHypervisor {
         guard templates.count == 1 else {
             throw BackendError(templates.isEmpty ? .notFound : .conflict, backend: xenserverBackendName,
                                message: templates.isEmpty ? "no template named \"\(nameOrID)\"" : "\(templates.count) templates are named \"\(nameOrID)\"",
-                               hint: "pick the template by UUID with `vizor templates list`")
+                               hint: "pick the template by UUID with `vizor template list`")
         }
         return templates[0]
     }

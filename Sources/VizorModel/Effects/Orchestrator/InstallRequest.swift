@@ -226,3 +226,13 @@ public protocol InstallBackends: Sendable {
     var media: any InstallMediaExposure { get }
     var artefacts: any InstallArtefactPublisher { get }
 }
+
+extension InstallRequest {
+    /// The VM container this request asks the hypervisor for: what the
+    /// create-container step creates and what `install start` checks first.
+    public func containerSpec(name: String, ownerTags: [String: String] = [:]) -> ContainerSpec {
+        ContainerSpec(name: name, displayName: machineName, location: location, osTemplate: osTemplate, bootISO: bootISO,
+                      network: network, vcpus: vcpus, memoryMiB: memoryMiB, diskGiB: diskGiB,
+                      serviceOffering: serviceOffering, diskOffering: diskOffering, firmware: firmware, ownerTags: ownerTags)
+    }
+}

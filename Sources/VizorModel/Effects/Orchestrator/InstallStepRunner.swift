@@ -108,11 +108,7 @@ actor InstallStepRunner {
             try await log("found VM \(keep.id) created by an earlier attempt")
             return
         }
-        let spec = ContainerSpec(name: containerName, displayName: request.machineName, location: request.location,
-                                 osTemplate: request.osTemplate, bootISO: request.bootISO, network: request.network,
-                                 vcpus: request.vcpus, memoryMiB: request.memoryMiB, diskGiB: request.diskGiB,
-                                 serviceOffering: request.serviceOffering, diskOffering: request.diskOffering,
-                                 firmware: request.firmware, ownerTags: ownerTags)
+        let spec = request.containerSpec(name: containerName, ownerTags: ownerTags)
         let created = try await hypervisor.createContainer(spec)
         try configuration.failpoints.hit(.after, .createContainer)
         try await record(.createContainer, ["machineID": created.machineID, "mac": created.mac.lowercased()])

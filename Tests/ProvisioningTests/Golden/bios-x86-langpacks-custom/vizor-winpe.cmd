@@ -2,13 +2,13 @@
 rem Vizor WinPE start-up for W10-X86-DE, job job-bios-x86. Rendered by Vizor for this node.
 setlocal EnableExtensions EnableDelayedExpansion
 set "VZ_SVC=http://192.0.2.20:8150/svc"
-set "VZ_SHARE=\\192.0.2.10\vizor-media-7"
+set "VZ_SHARE=\\192.0.2.10\vizor-win10-x86"
 set "VZ_LOG=X:\vizor-winpe.log"
 set "VZ_ANSWER=%SYSTEMROOT%\System32\autounattend.xml"
 set "VZ_ID="
 echo [vizor] start-up for job job-bios-x86 > "%VZ_LOG%"
 if not exist "%SYSTEMROOT%\System32\curl.exe" (
-  echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.
+  echo [vizor] this WinPE has no curl.exe; set exposure.winpe_curl.x86 in Vizor's configuration to a curl.exe for Vizor to inject.
   exit /b 1
 )
 
@@ -58,7 +58,7 @@ set /a VZ_TRY=0
 :map_share
 set /a VZ_TRY+=1
 net use Z: /delete /y >nul 2>&1
-net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" >> "%VZ_LOG%" 2>&1
+net use Z: "%VZ_SHARE%" "Sh4re-S3cret" /user:"media-reader" /persistent:no < NUL >> "%VZ_LOG%" 2>&1
 set VZ_RC=!errorlevel!
 call :report info net_use_try_!VZ_TRY!_exit_code_!VZ_RC!
 if "!VZ_RC!"=="0" goto mapped

@@ -2,13 +2,13 @@
 rem Vizor WinPE start-up for ws2019-fr, job job-uefi-x64. Rendered by Vizor for this node.
 setlocal EnableExtensions EnableDelayedExpansion
 set "VZ_SVC=http://192.0.2.20:8150/svc"
-set "VZ_SHARE=\\192.0.2.10\vizor-media-7"
+set "VZ_SHARE=\\192.0.2.10\vizor-win2019-x64"
 set "VZ_LOG=X:\vizor-winpe.log"
 set "VZ_ANSWER=%SYSTEMROOT%\System32\autounattend.xml"
 set "VZ_ID="
 echo [vizor] start-up for job job-uefi-x64 > "%VZ_LOG%"
 if not exist "%SYSTEMROOT%\System32\curl.exe" (
-  echo [vizor] this WinPE has no curl.exe; give Vizor a curl.exe URL to inject.
+  echo [vizor] this WinPE has no curl.exe; set exposure.winpe_curl.amd64 in Vizor's configuration to a curl.exe for Vizor to inject.
   exit /b 1
 )
 
@@ -53,13 +53,14 @@ if not defined VZ_ID (
 set "VZ_ID=!VZ_ID: =!"
 call :report info winpe_started_node_!VZ_ID!
 
+rem Guest logons are refused by default since Windows 10 1709 (KB4046019).
+reg add "HKLM\SYSTEM\CurrentControlSet\Services\LanmanWorkstation\Parameters" /v AllowInsecureGuestAuth /t REG_DWORD /d 1 /f >> "%VZ_LOG%" 2>&1
 rem Map the install media share, up to 30 tries with growing pauses.
 set /a VZ_TRY=0
 :map_share
 set /a VZ_TRY+=1
 net use Z: /delete /y >nul 2>&1
-net use Z: "%VZ_SHARE%" >> "%VZ_LOG%" 2>&1
-if errorlevel 1 net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" >> "%VZ_LOG%" 2>&1
+net use Z: "%VZ_SHARE%" "vizor" /user:"vizor-guest" /persistent:no < NUL >> "%VZ_LOG%" 2>&1
 set VZ_RC=!errorlevel!
 call :report info net_use_try_!VZ_TRY!_exit_code_!VZ_RC!
 if "!VZ_RC!"=="0" goto mapped

@@ -121,12 +121,12 @@ extension LabCloudStack {
 
     func vmResult(_ vmID: String) -> LabJSON {
         guard let vm = vms.first(where: { $0.id == vmID }) else { return successAnswer() }
-        return .object([("virtualmachine", vmJSON(vm))])
+        return .object(["virtualmachine": vmJSON(vm)])
     }
 
     func templateResult(_ id: String, zone: String?) -> LabJSON {
         guard let image = images.first(where: { $0.id == id }) else { return successAnswer() }
-        return .object([("template", imageJSON(image, zoneID: zone ?? image.zoneIDs.first ?? zoneIDs[0]))])
+        return .object(["template": imageJSON(image, zoneID: zone ?? image.zoneIDs.first ?? zoneIDs[0])])
     }
 
     func jobJSON(_ job: LabJob) -> LabJSON {

@@ -63,7 +63,7 @@ extension LabCloudStack {
                              readyAt: clock.now.advanced(by: duration(for: "registerIso")), ready: false,
                              sizeBytes: 1_048_576, format: "ISO", templateType: "USER", created: Date())
         images.append(image)
-        return .object([("count", .int(zoneList.count)), ("iso", .array(zoneList.map { imageJSON(image, zoneID: $0) }))])
+        return .object(["count": .int(zoneList.count), "iso": .array(zoneList.map { imageJSON(image, zoneID: $0) })])
     }
 
     func createTemplate(_ call: LabCall) throws -> LabJSON {
@@ -137,7 +137,7 @@ extension LabCloudStack {
             images[index].osTypeID = os
         }
         if let password = call.flag("passwordenabled") { images[index].passwordEnabled = password }
-        return .object([("template", imageJSON(images[index], zoneID: images[index].zoneIDs.first ?? zoneIDs[0]))])
+        return .object(["template": imageJSON(images[index], zoneID: images[index].zoneIDs.first ?? zoneIDs[0])])
     }
 
     func copyTemplate(_ call: LabCall) throws -> LabJSON {

@@ -143,10 +143,10 @@ extension LabCloudStack {
             let start = (number - 1) * size
             slice = start < rows.count ? rows[start..<min(rows.count, start + size)] : []
         }
-        if rows.isEmpty { return .object([]) }
-        if slice.isEmpty { return .object([("count", .int(rows.count))]) }
-        return .object([("count", .int(rows.count)), (key, .array(slice.map(render)))])
+        if rows.isEmpty { return .object([:]) }
+        if slice.isEmpty { return .object(["count": .int(rows.count)]) }
+        return .object(["count": .int(rows.count), key: .array(slice.map(render))])
     }
 
-    func successAnswer() -> LabJSON { .object([("success", .bool(true))]) }
+    func successAnswer() -> LabJSON { .object(["success": .bool(true)]) }
 }

@@ -1,4 +1,5 @@
 import LabServing
+import OrderedCollections
 
 /// The lab's answer tree. Members keep their insertion order so answers
 /// read like the real server's (`count` before the list), and the same tree
@@ -8,14 +9,16 @@ indirect enum LabJSON: Sendable {
     case int(Int)
     case bool(Bool)
     case array([LabJSON])
-    case object([(String, LabJSON)])
+    case object(OrderedDictionary<String, LabJSON>)
 
+    /// An object of the members whose value is there, in the order given.
     static func obj(_ members: [(String, LabJSON?)]) -> LabJSON {
-        .object(members.compactMap { key, value in value.map { (key, $0) } })
+        .object(OrderedDictionary(members.compactMap { key, value in value.map { (key, $0) } },
+                                  uniquingKeysWith: { _, last in last }))
     }
 
     subscript(key: String) -> LabJSON? {
-        if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
+        if case .object(let members) = self { return members[key] }
         return nil
     }
 

@@ -39,8 +39,8 @@ extension LabGuestSimulator {
             case "boot_local":
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
-                guard outcome.customTemplate else {
-                    // Razor's stock windows task: Razor's own WinPE, then the steps from the node metadata.
+                guard outcome.customTemplate, options.winpe == .vizor else {
+                    // Razor's stock windows task (or `--winpe razor-task`): Razor's own WinPE, then the steps from the node metadata.
                     return try await razorTaskInstall(key, node: outcome)
                 }
                 // A task of its own (Vizor's): iPXE loads wimboot and every file the script names, then WinPE runs them.

@@ -92,7 +92,12 @@ extension LabGuestSimulator {
         for attempt in 1...max(1, startup.mapTries) {
             var code = 0
             for (index, command) in startup.mapCommands.enumerated() where index == 0 || !command.onlyAfterFailure || code != 0 {
-                code = await netUse(command)
+                switch await netUse(command, allowsGuest: startup.allowsInsecureGuestAuth) {
+                case .exit(let status): code = status
+                case .waitsAtPrompt(let prompt):
+                    setActivity(key, "WinPE: net use waits at '\(prompt)' in a console nobody sees")
+                    while true { try await Task.sleep(for: .seconds(3600)) }
+                }
             }
             try await report(.mapTry, ["VZ_TRY": String(attempt), "VZ_RC": String(code)])
             if code == 0 { mapped = true; break }
@@ -118,23 +123,55 @@ extension LabGuestSimulator {
         try await restart(key)
     }
 
+    enum NetUseOutcome: Equatable {
+        /// net.exe's exit status: 0 mapped, 2 any failure.
+        case exit(Int)
+        /// net.exe asks a question (a user name, a password) and reads the console for the answer.
+        case waitsAtPrompt(String)
+    }
+
     /// `net use` against the share: against the Samba server when the lab
     /// has one (`LabSimulationOptions.samba`), with the credentials written
     /// in the start-up; without one, the lab's stand-in share maps, as one
     /// that is there would. `net.exe` exits 2 on any failure.
-    private func netUse(_ command: LabWinPEStartup.NetUse) async -> Int {
-        guard let samba = options.samba else { return 0 }
+    ///
+    /// As WinPE of Windows 10 1709 / Server 2019 and later media does: a
+    /// logon the server takes as its guest (a user it does not know, under
+    /// `map to guest = Bad User`, or none at all) is refused unless
+    /// `AllowInsecureGuestAuth` was set first (KB4046019; System error 1272).
+    /// When no password is written, net.exe asks for one (for a user name
+    /// first when none is written either) after the attempt without it
+    /// fails: with input from NUL the question fails at once, otherwise it
+    /// waits for someone at a console WinPE never shows.
+    func netUse(_ command: LabWinPEStartup.NetUse, allowsGuest: Bool) async -> NetUseOutcome {
+        guard let samba = options.samba else { return .exit(0) }
         let parts = command.share.split(separator: "\\", omittingEmptySubsequences: true)
-        guard parts.count >= 2 else { return 2 }
-        var arguments = ["20", samba.smbclient, "//\(samba.host)/\(parts[1])", "-p", String(samba.port), "-c", "ls setup.exe"]
+        guard parts.count >= 2 else { return .exit(2) }
+        let share = "//\(samba.host)/\(parts[1])"
+        guard let user = command.user, let password = command.password else {
+            // Without a password: the current (WinPE SYSTEM) logon, which Samba can only take as a guest.
+            if allowsGuest, await Self.smbLogon(samba, share: share, user: nil, password: nil) { return .exit(0) }
+            guard !command.inputFromNUL else { return .exit(2) }
+            return .waitsAtPrompt(command.user == nil ? "Enter the user name for '\(parts[0])':" : "Type the password for \(command.share):")
+        }
+        guard await Self.smbLogon(samba, share: share, user: user, password: password) else { return .exit(2) }
+        // Samba takes a user it does not know as its guest whatever the password; an account of its own it does not.
+        let guest = await Self.smbLogon(samba, share: share, user: user, password: "not-" + password + "-" + UUID().uuidString)
+        return guest && !allowsGuest ? .exit(2) : .exit(0)
+    }
+
+    /// One session with smbclient listing `setup.exe` on the share: the
+    /// password in its environment, never in its arguments; anonymous without a user.
+    static func smbLogon(_ samba: LabGuestSamba, share: String, user: String?, password: String?) async -> Bool {
+        var arguments = ["20", samba.smbclient, share, "-p", String(samba.port), "-c", "ls setup.exe"]
         var environment = ["PATH": "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path]
-        if let user = command.user {
+        if let user {
             arguments += ["-U", user]
-            environment["PASSWD"] = command.password ?? ""
+            environment["PASSWD"] = password ?? ""
         } else {
             arguments.append("-N")
         }
-        return await Self.exitStatus("/usr/bin/timeout", arguments, environment: environment) == 0 ? 0 : 2
+        return await exitStatus("/usr/bin/timeout", arguments, environment: environment) == 0
     }
 
     /// Runs a program to its end without blocking the actor; its output is dropped.

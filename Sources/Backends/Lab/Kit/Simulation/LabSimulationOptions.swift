@@ -112,6 +112,23 @@ public struct LabGuestFaults: Sendable, Equatable {
     public static let none = LabGuestFaults()
 }
 
+/// Which WinPE a guest runs once iPXE has booted a Windows task
+/// (`vizor lab serve --winpe`).
+public enum LabGuestWinPEDialect: String, Sendable, Equatable, CaseIterable {
+    /// The WinPE its boot serves, as a real machine would: for a task of
+    /// Vizor's own, iPXE loads the files Vizor's script names and WinPE runs the
+    /// rendered `winpeshl.ini` and start-up (`/svc/log` lines
+    /// `winpe_started_node_<id>`, `net_use_try_1_exit_code_0`, `start_installer`,
+    /// `setup_exit_code_<n>`); for Razor's stock windows task, Razor's WinPE.
+    case vizor
+    /// Razor's stock windows task's WinPE for every Windows install, Vizor's own
+    /// task included: `get_raw_file wimboot`, `get_task_file` `second-stage.ps1`
+    /// and `unattended.xml`, `map_network_share`, `start_installer`,
+    /// `exit_code=<n>`, then the post-install steps from the node metadata. The
+    /// files Vizor rendered are not read, so nothing they say is checked.
+    case razorTask = "razor-task"
+}
+
 /// Everything the simulator is told at start.
 public struct LabSimulationOptions: Sendable, Equatable {
     public var pace: LabSimulationPace
@@ -132,12 +149,15 @@ public struct LabSimulationOptions: Sendable, Equatable {
     /// The Samba server behind the shares WinPE maps, when a test runs one;
     /// nil: the lab has no SMB server and a share maps as one that is there would.
     public var samba: LabGuestSamba?
+    /// Which WinPE the guests run (see `LabGuestWinPEDialect`).
+    public var winpe: LabGuestWinPEDialect
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
                 requireToolsMedia: Bool = true, faults: LabGuestFaults = .none,
                 toolsVersion: LabGuestToolsVersion = LabGuestToolsVersion(),
-                osName: String = "Microsoft Windows Server 2022 Standard", winpeHasCurl: Bool = true) {
+                osName: String = "Microsoft Windows Server 2022 Standard", winpeHasCurl: Bool = true,
+                winpe: LabGuestWinPEDialect = .vizor) {
         self.pace = pace
         self.pollInterval = pollInterval
         self.postInstallSteps = postInstallSteps
@@ -147,6 +167,7 @@ public struct LabSimulationOptions: Sendable, Equatable {
         self.osName = osName
         self.winpeHasCurl = winpeHasCurl
         self.samba = nil
+        self.winpe = winpe
     }
 
     /// Fastest pace, quick polling: for tests.

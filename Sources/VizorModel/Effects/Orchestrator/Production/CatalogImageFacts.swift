@@ -12,7 +12,7 @@ public enum CatalogImageFacts {
     public static func facts(for image: MediaImage) throws -> ImageFacts {
         if let error = image.error {
             throw BackendError(.invalidInput, backend: "media", message: "image \(image.id) could not be read: \(error)",
-                               hint: "rescan the media (vizor media scan) or pick another image")
+                               hint: "rescan the media (`vizor catalog scan`) or pick another image")
         }
         let editions = image.editions.compactMap { edition(from: $0, image: image) }
         guard !editions.isEmpty else {

@@ -17,22 +17,44 @@ public struct InstallServingConfiguration: Sendable {
     /// nil when SMB exposure is not configured on this host (the lab): media
     /// is then served over HTTP only and handles carry no share.
     public var samba: SambaShareManager?
+    /// curl.exe builds injected into WinPE, checked when a job is published.
+    public var winPECurl: WinPECurlFiles
+    /// The Samba account the shares admit and WinPE maps them with; nil: guest shares.
+    public var sambaAccount: SambaAccount?
 
     public init(bindHost: String = "127.0.0.1", port: Int = 0, advertisedHost: String? = nil, stateDirectory: String,
-                mountRoot: String, samba: SambaShareManager? = nil) {
+                mountRoot: String, samba: SambaShareManager? = nil, winPECurl: WinPECurlFiles = WinPECurlFiles(),
+                sambaAccount: SambaAccount? = nil) {
         self.bindHost = bindHost
         self.port = port
         self.advertisedHost = advertisedHost
         self.stateDirectory = stateDirectory
         self.mountRoot = mountRoot
         self.samba = samba
+        self.winPECurl = winPECurl
+        self.sambaAccount = sambaAccount
+    }
+}
+
+/// A Samba account on this host (`smbpasswd -a`), one per appliance: every
+/// share Vizor writes admits only it (`valid users`), and each install's WinPE
+/// start-up, served only with the job's token and marked secret, maps the
+/// share with it. No guest logon is involved, which Windows 10 1709 and later
+/// refuse by default (KB4046019).
+public struct SambaAccount: Sendable, Equatable {
+    public var user: String
+    public var password: Secret
+    public init(user: String, password: Secret) {
+        self.user = user
+        self.password = password
     }
 }
 
 extension InstallServingConfiguration {
     /// From a configuration file's `exposure:` section; without a file (the
-    /// lab) loopback on a kernel-chosen port, HTTP only.
-    public init(exposure: ExposureConfig?, stateDirectory: URL) {
+    /// lab) loopback on a kernel-chosen port, HTTP only. `sambaPassword` is the
+    /// resolved `samba_password`, when `samba_user` is set.
+    public init(exposure: ExposureConfig?, stateDirectory: URL, sambaPassword: Secret? = nil) {
         let state = stateDirectory.appendingPathComponent("exposure").path
         let mounts = stateDirectory.appendingPathComponent("mounts").path
         guard let exposure else {
@@ -40,9 +62,14 @@ extension InstallServingConfiguration {
             return
         }
         let bind = exposure.bindAddress
-        let samba = exposure.sambaIncludeFile.map { SambaShareManager(includeFile: $0, configFile: exposure.sambaConfigFile) }
+        let account = exposure.sambaUser.flatMap { user in sambaPassword.map { SambaAccount(user: user, password: $0) } }
+        let samba = exposure.sambaIncludeFile.map {
+            SambaShareManager(includeFile: $0, configFile: exposure.sambaConfigFile,
+                              access: account.map { .users([$0.user]) } ?? .guest)
+        }
         self.init(bindHost: bind.host, port: bind.port, advertisedHost: exposure.advertiseHost, stateDirectory: state,
-                  mountRoot: exposure.smbShareRoot ?? mounts, samba: samba)
+                  mountRoot: exposure.smbShareRoot ?? mounts, samba: samba, winPECurl: exposure.winPECurl,
+                  sambaAccount: account)
     }
 }
 

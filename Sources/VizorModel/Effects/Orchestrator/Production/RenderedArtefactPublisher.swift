@@ -17,18 +17,23 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
     /// Razor's `/svc` base per site, e.g. `http://razor:8150/svc`.
     public let razorService: @Sendable (String) -> String?
     /// Where wimboot is fetched from. By default `wimboot` at the top of
-    /// Razor's repo store (`/svc/repo/wimboot`): a task created with
+    /// Razor's repo store (`/svc/repo/wimboot`, and `wimboot.i386`,
+    /// `wimboot.arm64` next to it for 32-bit and ARM UEFI): a task created with
     /// `create-task` lives in Razor's database and has no raw files, so the
     /// copy Razor ships inside its stock windows task is out of reach; the
     /// operator puts wimboot into `repo_store_root` as for the microkernel.
     public let wimbootURL: String?
+    /// The site's wimboot builds (`razor.wimboot`); nil: the release file names.
+    public let wimbootFiles: @Sendable (String) -> WimbootFiles?
 
     public init(serving: InstallServing, secrets: JobSecretStore, lookup: CatalogImageLookup = CatalogImageLookup(),
-                wimbootURL: String? = nil, razorService: @escaping @Sendable (String) -> String?) {
+                wimbootURL: String? = nil, wimbootFiles: @escaping @Sendable (String) -> WimbootFiles? = { _ in nil },
+                razorService: @escaping @Sendable (String) -> String?) {
         self.serving = serving
         self.secrets = secrets
         self.lookup = lookup
         self.wimbootURL = wimbootURL
+        self.wimbootFiles = wimbootFiles
         self.razorService = razorService
     }
 
@@ -54,11 +59,23 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         let base = try await serving.baseURL()
         let service = razorService(request.site) ?? base + "/svc"
         let host = URL(string: base)?.host ?? "127.0.0.1"
-        let context = ServingContext(
+        let wimboot = wimbootFiles(request.site) ?? WimbootFiles()
+        var context = ServingContext(
             mediaBaseURL: media.httpURL, razorServiceURL: service, artefactBaseURL: base + "/artefacts",
-            wimbootURL: wimbootURL ?? service + "/repo/wimboot",
-            smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))", token: secret.token)
-        let bundle = try ArtefactBundle.render(spec, context: context)
+            wimbootURL: wimbootURL ?? WimbootFiles.url(wimboot.x86_64, razorService: service),
+            wimbootI386URL: WimbootFiles.url(wimboot.i386, razorService: service),
+            wimbootARM64URL: WimbootFiles.url(wimboot.arm64 ?? "wimboot.arm64", razorService: service),
+            smbShare: media.smbShare ?? "\\\\\(host)\\\(Self.shareName(request.imageID))",
+            // The appliance's Samba account goes only into the WinPE start-up, which is served with the job token.
+            smbUser: serving.configuration.sambaAccount?.user,
+            smbPassword: serving.configuration.sambaAccount?.password.reveal(), token: secret.token)
+        // A configured curl.exe for this WinPE's architecture is checked now, before anything boots.
+        var curl: [UInt8]?
+        if let path = serving.configuration.winPECurl.path(for: edition.architecture.rawValue) {
+            curl = try WinPECurl.load(path: path, architecture: edition.architecture)
+            context.winPECurlURL = context.artefactURL(job: jobID, name: ArtefactName.winPECurl)
+        }
+        let bundle = try ArtefactBundle.render(spec, context: context, winPECurl: curl)
         await serving.registry.register(bundle, token: secret.token)
         var metadata = [
             "vizor_job": jobID,

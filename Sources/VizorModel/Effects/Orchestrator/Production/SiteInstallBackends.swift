@@ -20,8 +20,10 @@ public struct SiteInstallBackends: InstallBackends {
         let services = Dictionary(connected.sites.compactMap { site in
             site.razorURL.map { (site.name, RenderedArtefactPublisher.serviceURL(apiURL: $0)) }
         }, uniquingKeysWith: { first, _ in first })
+        let wimboot = Dictionary(connected.sites.compactMap { site in site.wimboot.map { (site.name, $0) } },
+                                 uniquingKeysWith: { first, _ in first })
         self.artefacts = RenderedArtefactPublisher(serving: serving, secrets: secrets, lookup: lookup,
-                                                   razorService: { services[$0] })
+                                                   wimbootFiles: { wimboot[$0] }, razorService: { services[$0] })
     }
 
     public func hypervisor(site: String, kind: HypervisorKind) async throws -> any Hypervisor {

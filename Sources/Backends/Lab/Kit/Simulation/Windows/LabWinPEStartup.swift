@@ -8,7 +8,7 @@ import Foundation
 ///
 /// This is not a cmd interpreter. It knows the exact command shapes Vizor
 /// renders and checks each line that reaches outside the machine (`curl.exe`,
-/// `net use`, `setup.exe`, `wpeutil`, `call :report`, the loops around them)
+/// `net use`, `reg add`, `setup.exe`, `wpeutil`, `call :report`, the loops around them)
 /// against them; lines that only print or keep local state are left alone.
 /// A line of that kind in any other shape is an error, so a change to the
 /// rendering fails the lab rather than letting it guess.
@@ -20,13 +20,30 @@ public struct LabWinPEStartup: Sendable, Equatable {
         public var password: String?
         /// `if errorlevel 1 net use ...`: runs only when the command before it failed.
         public var onlyAfterFailure: Bool
+        /// `/persistent:no` or `/persistent:yes`, nil when not written.
+        public var persistent: Bool?
+        /// `< NUL`: a question net.exe asks (a user name, a password) reads end
+        /// of input and fails at once instead of waiting for someone to type.
+        public var inputFromNUL: Bool
 
-        public init(share: String, user: String?, password: String?, onlyAfterFailure: Bool) {
+        public init(share: String, user: String?, password: String?, onlyAfterFailure: Bool,
+                    persistent: Bool? = nil, inputFromNUL: Bool = false) {
             self.share = share
             self.user = user
             self.password = password
             self.onlyAfterFailure = onlyAfterFailure
+            self.persistent = persistent
+            self.inputFromNUL = inputFromNUL
         }
+    }
+
+    /// One `reg add "<key>" /v <name> /t <type> /d <data> /f` into WinPE's
+    /// registry (which lives in memory: it lasts until WinPE restarts).
+    public struct RegistryValue: Sendable, Equatable {
+        public var key: String
+        public var name: String
+        public var type: String
+        public var data: String
     }
 
     /// The `call :report <severity> <message>` lines, by what they report.
@@ -57,6 +74,21 @@ public struct LabWinPEStartup: Sendable, Equatable {
     public var setupProgram: String
     public var answerFile: String
     public var rebootsAfterSetup: Bool
+    /// Registry values the script writes before it first maps the share.
+    public var registryBeforeMapping: [RegistryValue] = []
+
+    static let lanmanWorkstationParameters = #"HKLM\SYSTEM\CurrentControlSet\Services\LanmanWorkstation\Parameters"#
+
+    /// `AllowInsecureGuestAuth` = 1 under LanmanWorkstation's parameters before
+    /// the share is mapped: the SMB client then accepts a guest logon, which
+    /// Windows 10 1709 and later refuse by default (KB4046019).
+    public var allowsInsecureGuestAuth: Bool {
+        registryBeforeMapping.contains {
+            $0.key.caseInsensitiveCompare(Self.lanmanWorkstationParameters) == .orderedSame
+                && $0.name.caseInsensitiveCompare("AllowInsecureGuestAuth") == .orderedSame
+                && $0.type.uppercased() == "REG_DWORD" && (Int($0.data) ?? 0) != 0
+        }
+    }
 
     static let curlLine = #"if not exist "%SYSTEMROOT%\System32\curl.exe" ("#
     static let idParseLine = #"if exist X:\vizor-nodeid.json for /f "tokens=2 delims=:}" %%V in (X:\vizor-nodeid.json) do set "VZ_ID=%%~V""#
@@ -84,6 +116,7 @@ public struct LabWinPEStartup: Sendable, Equatable {
         var mapTries: Int?
         var setup: (String, String)?
         var reboots = false
+        var registry: [RegistryValue] = []
         var section = ""
         for (number, raw) in LabScriptText.lines(text).enumerated() {
             let line = LabScriptText.trimmed(raw)
@@ -119,7 +152,7 @@ public struct LabWinPEStartup: Sendable, Equatable {
                 }
                 continue
             }
-            let touches = ["curl", "net use", "setup.exe", "wpeutil", "://", "call :", "for /f", "for /l", "geq"]
+            let touches = ["curl", "net use", "reg ", "setup.exe", "wpeutil", "://", "call :", "for /f", "for /l", "geq"]
                 .contains { lower.contains($0) }
             guard touches else { continue }
             if line == curlLine {
@@ -164,6 +197,10 @@ public struct LabWinPEStartup: Sendable, Equatable {
                 reports[report] = String(words[2])
             } else if lower.hasPrefix("net use z: /delete") {
                 continue
+            } else if lower.hasPrefix("reg ") {
+                guard let value = Self.regAdd(line) else { throw unknown() }
+                // A value written after the share is first mapped does not help that mapping.
+                if mapCommands.isEmpty { registry.append(value) }
             } else if let netUse = Self.netUse(line) {
                 guard section == "map_share" else { throw unknown() }
                 mapCommands.append(netUse)
@@ -196,6 +233,7 @@ public struct LabWinPEStartup: Sendable, Equatable {
                                       mapCommands: mapCommands, mapTries: mapTries, setupProgram: setup.0,
                                       answerFile: setup.1, rebootsAfterSetup: reboots)
         var expanded = startup
+        expanded.registryBeforeMapping = registry
         expanded.answerFile = try startup.expand(setup.1)
         expanded.mapCommands = try mapCommands.map { command throws(LabGuestFailure) in
             var copy = command
@@ -205,7 +243,8 @@ public struct LabWinPEStartup: Sendable, Equatable {
         return expanded
     }
 
-    /// `net use Z: "<share>" [ "<password>" /user:"<user>" ] >> "%VZ_LOG%" 2>&1`, optionally after `if errorlevel 1 `.
+    /// `net use Z: "<share>" [ "<password>" ] [ /user:"<user>" ] [ /persistent:no|yes ] [ < NUL ] >> "%VZ_LOG%" 2>&1`,
+    /// optionally after `if errorlevel 1 `.
     static func netUse(_ line: String) -> NetUse? {
         var rest = Substring(line)
         var afterFailure = false
@@ -215,8 +254,14 @@ public struct LabWinPEStartup: Sendable, Equatable {
         }
         guard rest.hasPrefix(#"net use Z: ""#), rest.hasSuffix(redirect) else { return nil }
         rest = rest.dropFirst(#"net use Z: "#.count).dropLast(redirect.count)
+        var inputFromNUL = false
+        if rest.lowercased().hasSuffix(" < nul") {
+            inputFromNUL = true
+            rest = rest.dropLast(" < NUL".count)
+        }
         var quoted: [String] = []
         var user: String?
+        var persistent: Bool?
         while !rest.isEmpty {
             if rest.first == "\"" {
                 let body = rest.dropFirst()
@@ -225,19 +270,40 @@ public struct LabWinPEStartup: Sendable, Equatable {
                 rest = body[body.index(after: end)...]
             } else if rest.hasPrefix(#"/user:""#) {
                 let body = rest.dropFirst(#"/user:""#.count)
-                guard let end = body.firstIndex(of: "\"") else { return nil }
+                guard user == nil, let end = body.firstIndex(of: "\"") else { return nil }
                 user = String(body[..<end])
                 rest = body[body.index(after: end)...]
+            } else if let word = rest.split(separator: " ", maxSplits: 1).first,
+                      ["/persistent:no", "/persistent:yes"].contains(word.lowercased()), persistent == nil {
+                persistent = word.lowercased() == "/persistent:yes"
+                rest = rest.dropFirst(word.count)
             } else {
                 return nil
             }
+            guard rest.isEmpty || rest.first == " " else { return nil }
             if rest.first == " " { rest = rest.dropFirst() }
         }
-        switch (quoted.count, user) {
-        case (1, nil): return NetUse(share: quoted[0], user: nil, password: nil, onlyAfterFailure: afterFailure)
-        case (2, let user?): return NetUse(share: quoted[0], user: user, password: quoted[1], onlyAfterFailure: afterFailure)
+        switch quoted.count {
+        case 1: return NetUse(share: quoted[0], user: user, password: nil, onlyAfterFailure: afterFailure,
+                              persistent: persistent, inputFromNUL: inputFromNUL)
+        case 2 where user != nil: return NetUse(share: quoted[0], user: user, password: quoted[1], onlyAfterFailure: afterFailure,
+                              persistent: persistent, inputFromNUL: inputFromNUL)
         default: return nil
         }
+    }
+
+    /// `reg add "<key>" /v <name> /t <type> /d <data> /f >> "%VZ_LOG%" 2>&1`. Without
+    /// `/f`, reg.exe asks before it overwrites a value: a shape the lab does not take.
+    static func regAdd(_ line: String) -> RegistryValue? {
+        guard line.hasPrefix(#"reg add ""#), line.hasSuffix(redirect) else { return nil }
+        let body = line.dropFirst(#"reg add ""#.count).dropLast(redirect.count)
+        guard let end = body.firstIndex(of: "\"") else { return nil }
+        let key = String(body[..<end])
+        let words = body[body.index(after: end)...].split(separator: " ").map(String.init)
+        guard words.count == 7, words[0].lowercased() == "/v", words[2].lowercased() == "/t", words[4].lowercased() == "/d",
+              words[6].lowercased() == "/f", ["REG_DWORD", "REG_SZ"].contains(words[3].uppercased()) else { return nil }
+        guard key.uppercased().hasPrefix(#"HKLM\"#) else { return nil }
+        return RegistryValue(key: key, name: words[1], type: words[3].uppercased(), data: words[5])
     }
 
     /// Expands `%NAME%` from the script's fixed variables (and WinPE's
