@@ -113,6 +113,31 @@ import VizorProvisioning
         #expect(core.partitions == ["Primary 500", "Primary rest"] && core.windowsPartition == 2 && !core.productKeyGiven)
     }
 
+    /// OOBE after generalize, from the sysprep.xml a template was sealed with: a Server edition has its
+    /// Administrator password; a client edition needs an account or an AutoLogon (finding 3).
+    @Test func oobeOfAGeneralizedWindowsEndsOnlyWithAnAccountItCanUse() throws {
+        let server = try LabWindowsSetup.apply(answerFile: try Self.text(try Self.bundle(), ArtefactName.autounattend),
+                                               path: "X:\\a.xml", medium: Self.serverMedium)
+        #expect(try LabOOBE.run(answerFile: try Self.text(try Self.bundle(), ArtefactName.sysprep), installed: server) == .logonScreen)
+
+        var client = server
+        client.installationType = "Client"
+        let clientImage = ImageFacts(imageID: "w10", editions: [EditionFacts(index: 1, name: "Windows 10 Pro", editionID: "Professional",
+                                                                              architecture: .amd64, build: 19045, languages: ["en-US"],
+                                                                              installationType: "Client")])
+        let sysprep = try Self.text(try Self.bundle(index: 1, image: clientImage), ArtefactName.sysprep)
+        #expect(try LabOOBE.run(answerFile: sysprep, installed: client) == .autoLogon(user: "Administrator", count: 1))
+        // Without the AutoLogon (the file before the fix), OOBE waits at "create an account".
+        let start = try #require(sysprep.range(of: "<AutoLogon>")), end = try #require(sysprep.range(of: "</AutoLogon>"))
+        let without = sysprep.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "")
+        let stop = try #require(throws: LabGuestFailure.self) { try LabOOBE.run(answerFile: without, installed: client) }
+        #expect(stop.message.contains("create an account"))
+        // A local account is as good.
+        let account = without.replacingOccurrences(of: "<UserAccounts>", with:
+            "<UserAccounts><LocalAccounts><LocalAccount><Name>vizor</Name><Group>Administrators</Group></LocalAccount></LocalAccounts>")
+        #expect(try LabOOBE.run(answerFile: account, installed: client) == .logonScreen)
+    }
+
     @Test func setupRefusesABadIndexAMalformedFileAMissingKeyAndAnotherArchitecture() throws {
         let answer = try Self.text(try Self.bundle(), ArtefactName.autounattend)
         let oneImage = LabInstallMedium(images: [Self.serverMedium.images[0]], hasKeyConfiguration: false)

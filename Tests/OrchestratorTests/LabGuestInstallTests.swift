@@ -4,6 +4,7 @@ import LabRazor
 import Testing
 @testable import VizorModel
 import VizorExposure
+@testable import LabXAPI
 import VizorLab
 import VizorMedia
 import VizorProvisioning
@@ -36,6 +37,35 @@ struct GuestInstall {
     var summary: String { "\(job.status.rawValue) \(job.error ?? "")\nstages: \(stages)\nguest: \(guest?.activity ?? "gone")\nrequests:\n" + requests.joined(separator: "\n") + "\nlog:\n" + log.suffix(12).joined(separator: "\n") }
 }
 
+/// The latest status of a clone's guest.
+actor CloneWatch {
+    var last: LabGuestStatus?
+    func keep(_ status: LabGuestStatus?) { if let status { last = status } }
+}
+
+extension XAPILab {
+    /// `VM.clone` of the template named `template` (its disk a child of the template's), with the CD drive
+    /// emptied and the disk first in the boot order, as an operator deploys a template; then `VM.start`.
+    /// Returns the clone's uuid.
+    func cloneAndStart(template: String, name: String) throws -> String {
+        guard let source = db.find("vm", where: { $0["name_label"]?.s == template && $0["is_a_template"]?.b == true }).first else {
+            throw LabSambaError(message: "no template named \(template)")
+        }
+        let vm = try cloneVM(source, name: name, sr: nil)
+        db.update(vm) { fields in
+            fields["is_a_template"] = .bool(false)
+            var boot = fields["HVM_boot_params"]?.map ?? [:]
+            boot["order"] = .str("cd")
+            fields["HVM_boot_params"] = .map(boot)
+        }
+        for vbd in db.get(vm)?.fields["VBDs"]?.strings ?? [] where db.get(vbd)?.fields["type"]?.s == "CD" {
+            db.update(vbd) { $0["empty"] = .bool(true); $0["VDI"] = .null }
+        }
+        try start(vm)
+        return db.get(vm)?.fields["uuid"]?.s ?? ""
+    }
+}
+
 /// Latest status of one guest, kept while a test's install runs.
 actor GuestWatch {
     var last: LabGuestStatus?
@@ -57,7 +87,8 @@ enum GuestInstallRun {
                     options: LabSimulationOptions = .fastest, samba: SambaShareManager? = nil,
                     stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
                     configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void = { _, _ in },
-                    whileRunning: @escaping @Sendable (LabSuite) async -> Void = { _ in }) async throws -> GuestInstall {
+                    whileRunning: @escaping @Sendable (LabSuite) async -> Void = { _ in },
+                    afterwards: (LabSuite, GuestInstall) async throws -> Void = { _, _ in }) async throws -> GuestInstall {
         let suite = try await LabSuite.start(simulation: options)
         let backends: LabInstallBackends
         do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso, samba: samba) } catch {
@@ -67,6 +98,7 @@ enum GuestInstallRun {
         do {
             let result = try await run(kind, suite: suite, backends: backends, edition: edition, stallTimeout: stallTimeout,
                                        retries: retries, timeout: timeout, configure: configure, whileRunning: whileRunning)
+            try await afterwards(suite, result)
             await backends.finish()
             await suite.stop()
             return result
@@ -165,6 +197,65 @@ struct LabGuestInstallTests {
         let delivered = Set(install.delivered.map(\.name))
         #expect(delivered.isSuperset(of: [ArtefactName.runner, ArtefactName.regional, ArtefactName.sysprep]), "\(delivered)")
         #expect(install.delivered.allSatisfy { $0.node == install.node })
+    }
+
+    /// Finding 2: 32-bit Windows boots under UEFI only from 32-bit (IA32) firmware, whose iPXE can start an
+    /// i386 EFI application only. The script must load `wimboot.i386` there: the x86_64 `wimboot` fails at
+    /// iPXE's `boot` ("Exec format error"), the script goes to `:failed` and reboots for ever.
+    @Test func on32BitUEFIIPXEStartsWimbootI386AndTheInstallRuns() async throws {
+        var options = LabSimulationOptions.fastest
+        options.uefiWidth = .ia32
+        let install = try await GuestInstallRun.run(.xenserver, iso: "Windows_10_22H2_x86_en-US.iso", edition: "Windows 10 Pro",
+                                                    options: options) { request, _ in
+            request.firmware = .uefi
+        }
+        let kernel = install.guest?.fetches.first { $0.contains("/wimboot") }
+        #expect(kernel?.hasPrefix("200 ") == true && kernel?.hasSuffix("/wimboot.i386") == true, "\(install.guest?.fetches ?? [])")
+        #expect(install.guest?.bootFailures == [], "\(install.guest?.bootFailures ?? [])")
+        #expect(install.guest?.installedImage == "2 Windows 10 Pro", "\(install.summary)")
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+    }
+
+    /// Finding 3: `sysprep /generalize` disables the built-in Administrator, and a client edition's OOBE
+    /// stops at "create an account" unless the answer file creates an account or logs one on by itself.
+    /// A clone of the client template (its disk a child of the sealed one) runs specialize and OOBE from
+    /// the sysprep.xml that sealed it, and must reach Windows without anyone at the console.
+    @Test func aCloneOfAClientEditionTemplateGetsPastOOBEByItself() async throws {
+        let clone = CloneWatch()
+        let install = try await GuestInstallRun.run(.xenserver, iso: "Windows_11_22H2_x64_en-US_de-DE.iso", edition: "Windows 11 Pro",
+                                                    configure: { request, _ in
+            request.options["productKey"] = "VK7JG-NPHTM-C97JM-9MPGT-3V66T"
+            request.templateName = "w11-pro-template"
+        }, afterwards: { suite, install in
+            guard install.job.status == .succeeded else { return }
+            let xapi = try #require(suite.servers.lazy.compactMap { $0 as? XAPILabServer }.first)
+            let uuid = try await xapi.lab.cloneAndStart(template: "w11-pro-template", name: "clone-of-client-template")
+            let simulator = try #require(suite.simulator)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let status = await simulator.statuses().first { $0.vmID == uuid }
+                await clone.keep(status)
+                if let activity = status?.activity, activity.hasPrefix("Windows") && !activity.contains("specialize")
+                    || activity.hasPrefix("OOBE") { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        })
+        #expect(install.job.status == .succeeded, "\(install.summary)")
+        let seen = await clone.last
+        #expect(seen?.activity == "Windows: Administrator logged on", "\(seen?.activity ?? "the clone was never seen")")
+        #expect(seen?.installedImage == "3 Windows 11 Pro" && seen?.boots == 1)
+    }
+
+    /// `vizor lab serve --winpe razor-task`: every guest plays Razor's stock windows task, Vizor's own task
+    /// included; it reads none of the rendered files (no curl.exe request, no FirstLogonCommands download).
+    @Test func withTheRazorTaskDialectTheGuestPlaysRazorsWinPEAndReadsNoRenderedFile() async throws {
+        var options = LabSimulationOptions.fastest
+        options.winpe = .razorTask
+        let install = try await GuestInstallRun.run(.xenserver, options: options)
+        #expect(install.requests.isEmpty, "\(install.requests)")
+        #expect(install.log.contains { $0.hasPrefix("log: start_installer: ") } && install.log.contains("log: exit_code=0"),
+                "\(install.summary)")
+        #expect(!install.log.contains { $0.contains("winpe_started_node_") }, "\(install.summary)")
     }
 
     /// Finding 7: Server Core has no Explorer, which is what runs the Run keys at logon. The sequence must go

@@ -108,3 +108,46 @@ extension LabGuestSimulator {
         return images
     }
 }
+
+/// What iPXE's `boot` does with the kernel image it loaded, by firmware:
+/// under BIOS, iPXE starts an image with a Linux boot header (`HdrS` at
+/// 0x202, as wimboot has); under UEFI, the firmware's `LoadImage` starts a
+/// PE/COFF EFI application of its own machine width only (x86_64 on 64-bit
+/// UEFI, i386 on 32-bit UEFI). Anything else fails with iPXE's "Exec format
+/// error", and the script's `boot || goto failed` goes to `:failed`.
+public enum LabIPXEBoot {
+    public enum Firmware: Sendable, Equatable {
+        case bios
+        case uefi(LabGuestUEFIWidth)
+    }
+
+    /// Why the firmware cannot start `image`, nil when it can.
+    public static func refusal(_ image: [UInt8], name: String, firmware: Firmware) -> String? {
+        func u16(_ offset: Int) -> Int? {
+            offset >= 0 && offset + 2 <= image.count ? Int(image[offset]) | Int(image[offset + 1]) << 8 : nil
+        }
+        switch firmware {
+        case .bios:
+            let header = image.count >= 0x206 && Array(image[0x202..<0x206]) == Array("HdrS".utf8)
+            return header ? nil : "\(name) has no Linux boot header, so iPXE under BIOS cannot start it (Exec format error)"
+        case .uefi(let width):
+            guard image.count >= 0x40, image[0] == 0x4d, image[1] == 0x5a, let low = u16(0x3c), let high = u16(0x3e) else {
+                return "\(name) is not a PE/COFF image, so the UEFI firmware cannot start it (Exec format error)"
+            }
+            let header = low | high << 16
+            guard header + 24 <= image.count, Array(image[header..<(header + 4)]) == Array("PE\0\0".utf8),
+                  let machine = u16(header + 4), let optional = u16(header + 20), optional >= 70,
+                  let subsystem = u16(header + 24 + 68) else {
+                return "\(name) is not a PE/COFF image, so the UEFI firmware cannot start it (Exec format error)"
+            }
+            guard subsystem == 10 else { return "\(name) is not an EFI application (subsystem \(subsystem)) (Exec format error)" }
+            let wanted = width == .x64 ? 0x8664 : 0x014c
+            guard machine == wanted else {
+                let found = machine == 0x8664 ? "an x86_64" : machine == 0x014c ? "an i386" : "a machine 0x\(String(machine, radix: 16))"
+                let firmware = width == .x64 ? "64-bit (x64)" : "32-bit (IA32)"
+                return "\(name) is \(found) EFI application, which \(firmware) UEFI firmware cannot start (Exec format error)"
+            }
+            return nil
+        }
+    }
+}

@@ -23,6 +23,8 @@ public struct LabGuestStatus: Sendable, Equatable {
     public var requests: [String]
     /// The image Setup installed, `<index> <name>`, once it has.
     public var installedImage: String?
+    /// Why iPXE's `boot` failed, one line a failed boot, oldest first.
+    public var bootFailures: [String] = []
 }
 
 /// The guests inside the lab's VMs. It watches the lab hypervisors; a VM that
@@ -57,6 +59,9 @@ public actor LabGuestSimulator {
     var defaultFaults: LabGuestFaults
     var faultsByMAC: [String: LabGuestFaults] = [:]
     var tracked: [String: LabGuestTracked] = [:]
+    /// Sealed disks of machines that are gone (a VM that became a template),
+    /// by disk id: a clone of that disk boots what was sealed on it.
+    var sealedDisks: [String: LabGuestDisk] = [:]
     private var watcher: Task<Void, Never>?
 
     public init(razor: LabRazorServer, xenserver: XAPILab? = nil, cloudstack: LabCloudStack? = nil,
@@ -100,7 +105,8 @@ public actor LabGuestSimulator {
                            node: entry.disk.node, activity: entry.activity, boots: entry.boots,
                            toolsInstalled: entry.disk.toolsInstalled, sealed: entry.disk.phase == .sealed,
                            fetches: entry.fetches, requests: entry.requests,
-                           installedImage: entry.disk.windows.map { "\($0.imageIndex) \($0.imageName)" })
+                           installedImage: entry.disk.windows.map { "\($0.imageIndex) \($0.imageName)" },
+                           bootFailures: entry.bootFailures)
         }
     }
 
@@ -151,6 +157,9 @@ public actor LabGuestSimulator {
             }
         }
         for key in tracked.keys where key.hasPrefix(hypervisor + "/") && !present.contains(key) {
+            if let entry = tracked[key], entry.disk.phase == .sealed, let id = entry.machine.diskChain.first {
+                sealedDisks[id] = entry.disk
+            }
             tracked[key]?.walk?.cancel()
             tracked[key] = nil
         }
@@ -159,6 +168,13 @@ public actor LabGuestSimulator {
     /// The VM (re)started: whatever the guest was doing ends, a new boot begins.
     private func boot(_ key: String) {
         tracked[key]?.walk?.cancel()
+        // A disk cloned from a sealed one holds what was sealed on it.
+        if let entry = tracked[key], entry.disk.phase == .foreign,
+           let sealed = entry.machine.diskChain.dropFirst().lazy.compactMap({ self.sealedDisks[$0] }).first {
+            var copy = sealed
+            copy.node = nil
+            tracked[key]?.disk = copy
+        }
         tracked[key]?.boots += 1
         tracked[key]?.activity = "booting"
         tracked[key]?.walk = Task { await self.walk(key) }
@@ -186,6 +202,7 @@ struct LabGuestTracked {
     var boots = 0
     var fetches: [String] = []
     var requests: [String] = []
+    var bootFailures: [String] = []
 }
 
 /// The state a guest keeps on its disk across reboots.

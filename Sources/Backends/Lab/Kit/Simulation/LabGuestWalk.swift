@@ -49,6 +49,16 @@ extension LabGuestSimulator {
                     try await pause(LabGuestPhaseWeight.failedBootRetry)
                     return try await restart(key)
                 }
+                // `boot`: the firmware must be able to start the kernel image (wimboot) iPXE loaded.
+                let firmware: LabIPXEBoot.Firmware = machine.uefi ? .uefi(options.uefiWidth) : .bios
+                if let kernel = images.first(where: { $0.command == "kernel" }),
+                   let refusal = LabIPXEBoot.refusal(kernel.body, name: kernel.name, firmware: firmware) {
+                    tracked[key]?.bootFailures.append(refusal)
+                    setActivity(key, "iPXE: boot failed: \(refusal); waiting in the script's :failed branch")
+                    guard LabIPXELoad.failureReboots(outcome.script) else { return }
+                    try await pause(LabGuestPhaseWeight.failedBootRetry)
+                    return try await restart(key)
+                }
                 try await vizorWinPE(key, node: outcome, images: images)
             }
         }

@@ -50,9 +50,37 @@ extension LabGuestSimulator {
             }
             try await runScriptFile(key, path)
         case .sealed:
-            setActivity(key, "sealed: waiting at OOBE")
+            try await specializeGeneralized(key, windows)
         case .foreign, .blank:
             setActivity(key, "no operating system on disk")
+        }
+    }
+
+    /// A sealed disk started again (the sealed machine, or a clone of its
+    /// disk): specialize and OOBE from the answer file sysprep cached. Where
+    /// OOBE waits for someone, the guest waits there; otherwise Windows
+    /// starts, logging on by itself where the answer file says so.
+    private func specializeGeneralized(_ key: String, _ windows: LabInstalledWindows) async throws {
+        guard disk(key).generalized, let answer = disk(key).files[LabScriptText.pathKey(LabOOBE.cachedAnswerFile)] else {
+            return setActivity(key, "sealed: waiting at OOBE")
+        }
+        setActivity(key, "Windows setup: specialize and OOBE")
+        try await pause(LabGuestPhaseWeight.specialize)
+        try Task.checkCancellation()
+        let outcome: LabOOBE.Outcome
+        do { outcome = try LabOOBE.run(answerFile: String(decoding: answer, as: UTF8.self), installed: windows) } catch {
+            return setActivity(key, "\(error)")
+        }
+        tracked[key]?.disk.generalized = false
+        tracked[key]?.disk.phase = .windows
+        tracked[key]?.disk.firstLogonDone = true
+        tracked[key]?.disk.autoLogon = false
+        tracked[key]?.disk.logonsLeft = 0
+        switch outcome {
+        case .autoLogon(let user, _):
+            setActivity(key, "Windows: \(user) logged on")
+        case .logonScreen:
+            setActivity(key, "Windows at the logon screen")
         }
     }
 
@@ -388,13 +416,15 @@ extension LabGuestSimulator {
             case .sysprep(let answerFile):
                 endSession(key)
                 let sysprep = #"C:\Windows\System32\Sysprep\sysprep.exe"#
-                guard disk(key).files[LabScriptText.pathKey(run.script.directory + "\\" + answerFile)] != nil else {
+                guard let answer = disk(key).files[LabScriptText.pathKey(run.script.directory + "\\" + answerFile)] else {
                     run.failure = "\(sysprep) failed with exit code 1"
                     return
                 }
                 // Sysprep's own failures leave no Sysprep_succeeded.tag; its log says why.
                 if injected == nil, !disk(key).storeAppsUpdatedForUser {
                     tracked[key]?.disk.generalized = true
+                    // The next specialize and OOBE, on this disk or a clone of it, read the answer file from Panther.
+                    tracked[key]?.disk.files[LabScriptText.pathKey(LabOOBE.cachedAnswerFile)] = answer
                 }
                 await output("\(sysprep) exited with code 0")
                 printed = true

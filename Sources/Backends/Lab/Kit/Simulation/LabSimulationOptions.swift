@@ -129,6 +129,14 @@ public enum LabGuestWinPEDialect: String, Sendable, Equatable, CaseIterable {
     case razorTask = "razor-task"
 }
 
+/// The machine width of a VM's UEFI firmware. iPXE built for it runs EFI
+/// images of that width only: a 32-bit (IA32) UEFI, which 32-bit Windows
+/// needs to boot under UEFI, cannot start an x86_64 EFI application.
+public enum LabGuestUEFIWidth: String, Sendable, Equatable, CaseIterable {
+    case x64
+    case ia32
+}
+
 /// Everything the simulator is told at start.
 public struct LabSimulationOptions: Sendable, Equatable {
     public var pace: LabSimulationPace
@@ -151,6 +159,9 @@ public struct LabSimulationOptions: Sendable, Equatable {
     public var samba: LabGuestSamba?
     /// Which WinPE the guests run (see `LabGuestWinPEDialect`).
     public var winpe: LabGuestWinPEDialect
+    /// The width of the UEFI firmware of the VMs that boot UEFI (XenServer
+    /// `HVM_boot_params.firmware`, CloudStack `boottype`); BIOS VMs ignore it.
+    public var uefiWidth: LabGuestUEFIWidth = .x64
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
