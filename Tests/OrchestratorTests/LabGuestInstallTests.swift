@@ -375,6 +375,56 @@ struct LabGuestSambaTests {
         return try await body(smbd, SambaShareManager(includeFile: smbd.includeFile, configFile: smbd.configFile), options)
     }
 
+    /// WinPE's `net use` as Windows 10 1709 and later run it, against smbd: a logon Samba takes as its guest
+    /// (a user it does not know) maps only after AllowInsecureGuestAuth (KB4046019); an account of Samba's own
+    /// maps without it, and a wrong password fails without asking; a net use with no password asks, and only
+    /// input from NUL keeps that question from waiting for ever.
+    @Test func netUseMeetsSambaAsWindowsWould() async throws {
+        let smbd = try LabSambaServer()
+        defer {
+            smbd.stop()
+            smbd.remove()
+        }
+        let media = smbd.root.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        try Data("MZ".utf8).write(to: media.appendingPathComponent("setup.exe"))
+        let shares = SambaShareManager(includeFile: smbd.includeFile, configFile: smbd.configFile)
+        try await shares.add(SambaShare(name: "vizor-open", path: media.path, comment: "guest", access: .guest))
+        try await shares.add(SambaShare(name: "vizor-account", path: media.path, comment: "account", access: .users(["root"])))
+        // A Samba account in this smbd's own passdb (the Unix user must exist; the tests run as root).
+        let password = "Acc0unt-" + UUID().uuidString.prefix(8)
+        let add = Process()
+        add.executableURL = URL(fileURLWithPath: "/usr/bin/smbpasswd")
+        add.arguments = ["-c", smbd.configFile, "-s", "-a", "root"]
+        let input = Pipe()
+        add.standardInput = input
+        add.standardOutput = FileHandle.nullDevice
+        add.standardError = FileHandle.nullDevice
+        try add.run()
+        input.fileHandleForWriting.write(Data("\(password)\n\(password)\n".utf8))
+        try input.fileHandleForWriting.close()
+        add.waitUntilExit()
+        try #require(add.terminationStatus == 0, "smbpasswd -a root")
+
+        let samba = LabGuestSamba(port: smbd.port)
+        func use(_ share: String, _ user: String?, _ password: String?, nul: Bool = true) -> LabWinPEStartup.NetUse {
+            .init(share: #"\\127.0.0.1\"# + share, user: user, password: password, onlyAfterFailure: false, persistent: false, inputFromNUL: nul)
+        }
+        let guest = use("vizor-open", "vizor-guest", "vizor")
+        #expect(await LabGuestSimulator.netUse(guest, allowsGuest: false, samba: samba) == .exit(2))
+        #expect(await LabGuestSimulator.netUse(guest, allowsGuest: true, samba: samba) == .exit(0))
+        let account = use("vizor-account", "root", password)
+        #expect(await LabGuestSimulator.netUse(account, allowsGuest: false, samba: samba) == .exit(0))
+        #expect(await LabGuestSimulator.netUse(use("vizor-account", "root", "wrong-" + password), allowsGuest: false, samba: samba) == .exit(2))
+        #expect(await LabGuestSimulator.netUse(use("vizor-account", "vizor-guest", "vizor"), allowsGuest: true, samba: samba) == .exit(2),
+                "a share for the account only does not admit Samba's guest")
+        #expect(await LabGuestSimulator.netUse(use("vizor-account", "root", nil), allowsGuest: false, samba: samba) == .exit(2))
+        #expect(await LabGuestSimulator.netUse(use("vizor-account", "root", nil, nul: false), allowsGuest: false, samba: samba)
+                == .waitsAtPrompt(#"Type the password for \\127.0.0.1\vizor-account:"#))
+        #expect(await LabGuestSimulator.netUse(use("vizor-account", nil, nil, nul: false), allowsGuest: false, samba: samba)
+                == .waitsAtPrompt("Enter the user name for '127.0.0.1':"))
+    }
+
     @Test func theShareVizorExposedIsMappedAndSetupRunsFromIt() async throws {
         let install = try await Self.withSamba { _, samba, options in
             try await GuestInstallRun.run(.xenserver, options: options, samba: samba)

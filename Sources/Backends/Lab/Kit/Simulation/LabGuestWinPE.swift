@@ -92,7 +92,7 @@ extension LabGuestSimulator {
         for attempt in 1...max(1, startup.mapTries) {
             var code = 0
             for (index, command) in startup.mapCommands.enumerated() where index == 0 || !command.onlyAfterFailure || code != 0 {
-                switch await netUse(command, allowsGuest: startup.allowsInsecureGuestAuth) {
+                switch await Self.netUse(command, allowsGuest: startup.allowsInsecureGuestAuth, samba: options.samba) {
                 case .exit(let status): code = status
                 case .waitsAtPrompt(let prompt):
                     setActivity(key, "WinPE: net use waits at '\(prompt)' in a console nobody sees")
@@ -123,7 +123,7 @@ extension LabGuestSimulator {
         try await restart(key)
     }
 
-    enum NetUseOutcome: Equatable {
+    public enum NetUseOutcome: Sendable, Equatable {
         /// net.exe's exit status: 0 mapped, 2 any failure.
         case exit(Int)
         /// net.exe asks a question (a user name, a password) and reads the console for the answer.
@@ -143,20 +143,20 @@ extension LabGuestSimulator {
     /// first when none is written either) after the attempt without it
     /// fails: with input from NUL the question fails at once, otherwise it
     /// waits for someone at a console WinPE never shows.
-    func netUse(_ command: LabWinPEStartup.NetUse, allowsGuest: Bool) async -> NetUseOutcome {
-        guard let samba = options.samba else { return .exit(0) }
+    public static func netUse(_ command: LabWinPEStartup.NetUse, allowsGuest: Bool, samba: LabGuestSamba?) async -> NetUseOutcome {
+        guard let samba else { return .exit(0) }
         let parts = command.share.split(separator: "\\", omittingEmptySubsequences: true)
         guard parts.count >= 2 else { return .exit(2) }
         let share = "//\(samba.host)/\(parts[1])"
         guard let user = command.user, let password = command.password else {
             // Without a password: the current (WinPE SYSTEM) logon, which Samba can only take as a guest.
-            if allowsGuest, await Self.smbLogon(samba, share: share, user: nil, password: nil) { return .exit(0) }
+            if allowsGuest, await smbLogon(samba, share: share, user: nil, password: nil) { return .exit(0) }
             guard !command.inputFromNUL else { return .exit(2) }
             return .waitsAtPrompt(command.user == nil ? "Enter the user name for '\(parts[0])':" : "Type the password for \(command.share):")
         }
-        guard await Self.smbLogon(samba, share: share, user: user, password: password) else { return .exit(2) }
+        guard await smbLogon(samba, share: share, user: user, password: password) else { return .exit(2) }
         // Samba takes a user it does not know as its guest whatever the password; an account of its own it does not.
-        let guest = await Self.smbLogon(samba, share: share, user: user, password: "not-" + password + "-" + UUID().uuidString)
+        let guest = await smbLogon(samba, share: share, user: user, password: "not-" + password + "-" + UUID().uuidString)
         return guest && !allowsGuest ? .exit(2) : .exit(0)
     }
 
