@@ -82,23 +82,10 @@ struct IPXELoadTests {
         #expect(!LabIPXELoad.failureReboots("#!ipxe\nkernel x\nboot\n"))
     }
 
-    /// A PE/COFF EFI application of one machine type, with a Linux boot header when `bios` (as wimboot has).
-    static func efiImage(machine: UInt16, bios: Bool) -> [UInt8] {
-        var image = [UInt8](repeating: 0, count: 1024)
-        image[0] = 0x4d; image[1] = 0x5a
-        image[0x3c] = 0x80
-        image.replaceSubrange(0x80..<0x84, with: Array("PE\0\0".utf8))
-        image[0x84] = UInt8(machine & 0xff); image[0x85] = UInt8(machine >> 8)
-        image[0x94] = machine == 0x014c ? 96 : 112
-        image[0x98 + 68] = 10
-        if bios { image.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8)) }
-        return image
-    }
-
     /// iPXE's `boot` by firmware: BIOS wants the Linux boot header; UEFI starts an EFI application of its own
     /// width only (the reason 32-bit UEFI needs wimboot.i386).
     @Test func theFirmwareStartsOnlyTheWimbootItCanRun() {
-        let x64 = Self.efiImage(machine: 0x8664, bios: true), i386 = Self.efiImage(machine: 0x014c, bios: true)
+        let x64 = LabWimbootStandIn.bytes(machine: 0x8664, bios: true), i386 = LabWimbootStandIn.bytes(machine: 0x014c, bios: true)
         #expect(LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .bios) == nil)
         #expect(LabIPXEBoot.refusal(i386, name: "wimboot.i386", firmware: .bios) == nil)
         #expect(LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .uefi(.x64)) == nil)
@@ -106,7 +93,7 @@ struct IPXELoadTests {
         let wide = LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .uefi(.ia32))
         #expect(wide == "wimboot is an x86_64 EFI application, which 32-bit (IA32) UEFI firmware cannot start (Exec format error)")
         #expect(LabIPXEBoot.refusal(i386, name: "wimboot.i386", firmware: .uefi(.x64)) != nil)
-        #expect(LabIPXEBoot.refusal(Self.efiImage(machine: 0x8664, bios: false), name: "w", firmware: .bios) != nil)
+        #expect(LabIPXEBoot.refusal(LabWimbootStandIn.bytes(machine: 0x8664, bios: false), name: "w", firmware: .bios) != nil)
         #expect(LabIPXEBoot.refusal(Array("#!ipxe\n".utf8), name: "w", firmware: .uefi(.x64)) != nil)
     }
 }

@@ -85,13 +85,13 @@ enum GuestInstallRun {
     /// Installs `edition` of the sample Server 2022 ISO on `kind`; a failed job is retried up to `retries` times.
     static func run(_ kind: HypervisorKind, iso: String = "Windows_Server_2022_x64_en-US.iso", edition: String = desktop,
                     options: LabSimulationOptions = .fastest, samba: SambaShareManager? = nil,
-                    stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
+                    winPECurl: WinPECurlFiles = WinPECurlFiles(), stallTimeout: TimeInterval = 20, retries: Int = 0, timeout: TimeInterval = 90,
                     configure: (inout InstallRequest, LabInstallBackends.Production) throws -> Void = { _, _ in },
                     whileRunning: @escaping @Sendable (LabSuite) async -> Void = { _ in },
                     afterwards: (LabSuite, GuestInstall) async throws -> Void = { _, _ in }) async throws -> GuestInstall {
         let suite = try await LabSuite.start(simulation: options)
         let backends: LabInstallBackends
-        do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso, samba: samba) } catch {
+        do { backends = try LabInstallBackends(suite: suite, productionArtefacts: true, iso: iso, samba: samba, winPECurl: winPECurl) } catch {
             await suite.stop()
             throw error
         }
@@ -256,6 +256,25 @@ struct LabGuestInstallTests {
         #expect(install.log.contains { $0.hasPrefix("log: start_installer: ") } && install.log.contains("log: exit_code=0"),
                 "\(install.summary)")
         #expect(!install.log.contains { $0.contains("winpe_started_node_") }, "\(install.summary)")
+    }
+
+    /// Finding 5: no Microsoft document puts curl.exe in a Windows ISO's WinPE. In a WinPE without one, the
+    /// start-up stops at once unless exposure.winpe_curl names a curl.exe, which iPXE loads and wimboot injects
+    /// into System32; then the install runs.
+    @Test func aWinPEWithoutCurlRunsTheStartUpWithTheConfiguredCurlOnly() async throws {
+        var options = LabSimulationOptions.fastest
+        options.winpeHasCurl = false
+        let without = try await GuestInstallRun.run(.xenserver, options: options, stallTimeout: 5, timeout: 60)
+        #expect(without.guest?.activity.contains("this WinPE has no curl.exe in System32") == true, "\(without.summary)")
+        #expect(without.requests.isEmpty && without.job.status == .failed, "\(without.summary)")
+
+        let curl = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-curl-\(UUID().uuidString.prefix(8)).exe")
+        defer { try? FileManager.default.removeItem(at: curl) }
+        try Data(LabWimbootStandIn.bytes(machine: 0x8664, bios: false, subsystem: 3)).write(to: curl)
+        let with = try await GuestInstallRun.run(.xenserver, options: options, winPECurl: WinPECurlFiles(amd64: curl.path))
+        #expect(with.guest?.fetches.contains { $0.hasPrefix("200 ") && $0.contains("/\(ArtefactName.winPECurl)?") } == true,
+                "\(with.guest?.fetches ?? [])")
+        #expect(with.job.status == .succeeded, "\(with.summary)")
     }
 
     /// Finding 7: Server Core has no Explorer, which is what runs the Run keys at logon. The sequence must go

@@ -41,7 +41,7 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
     }
 
     init(suite: LabSuite, productionArtefacts: Bool = false, iso isoName: String = "Windows_Server_2022_x64_en-US.iso",
-         samba: SambaShareManager? = nil) throws {
+         samba: SambaShareManager? = nil, winPECurl: WinPECurlFiles = WinPECurlFiles()) throws {
         self.suite = suite
         let xapi = try #require(suite.servers.lazy.compactMap { $0 as? XAPILabServer }.first)
         let csServer = try #require(suite.servers.lazy.compactMap { $0 as? LabCloudStackServer }.first)
@@ -66,7 +66,7 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
             let iso = try #require(isos.first { $0.lastPathComponent == isoName })
             let serving = InstallServing(configuration: InstallServingConfiguration(
                 stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path,
-                samba: samba))
+                samba: samba, winPECurl: winPECurl))
             let service = RenderedArtefactPublisher.serviceURL(apiURL: razorLab.endpoint.url)
             let secrets = JobSecretStore(directory: root.appendingPathComponent("secrets"))
             let publisher = RenderedArtefactPublisher(serving: serving, secrets: secrets, razorService: { _ in service })
