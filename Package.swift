@@ -179,6 +179,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The agent: installs and pollers that outlive a terminal, served to
+        // the CLI and dashboards over a Unix socket (HTTP/1.1 + JSON).
+        .target(
+            name: "VizorAgent",
+            dependencies: [
+                "BackendKit", "VizorStore", "VizorModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Agent", swiftSettings: strict),
         .target(
             name: "VizorTUI",
             dependencies: ["VizorModel", "BackendKit", "VizorMedia", "VizorProvisioning", "CNcurses"],
@@ -186,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "vizor",
             dependencies: [
-                "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
+                "VizorTUI", "VizorModel", "VizorAgent", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
                 "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

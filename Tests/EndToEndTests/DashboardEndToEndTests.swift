@@ -18,6 +18,8 @@ struct DashboardEndToEndTests {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             env[key] = dir.path
         }
+        // The agent the dashboard starts (it runs the lab) goes 30 s after the test's last vizor.
+        env["VIZOR_AGENT_IDLE_EXIT"] = "30"
         return env
     }
 

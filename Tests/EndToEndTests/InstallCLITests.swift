@@ -24,6 +24,8 @@ struct InstallCLITests {
             }
             env["VIZOR_ADMIN_PASSWORD"] = "Lab-Passw0rd!2026"
             env["VIZOR_LAB_PACE"] = "3"
+            // The agent a command starts goes 30 s after this test's last command.
+            env["VIZOR_AGENT_IDLE_EXIT"] = "30"
             environment = env
         }
     }

@@ -111,7 +111,7 @@ struct InstallCrashTests {
         let lab = try ServedLab(pace: 15)
         defer { lab.stop() }
         let (driver, _, _) = try CLI.launch(CLI.startCloud + ["--hostname", "w2022-crash", "--template-name", "w2022-crash",
-                                                              "--wait"], lab.home)
+                                                              "--no-agent"], lab.home)
         // Wait until the job is following the guest's boot, then kill the driver without warning.
         var id: String?
         let deadline = Date().addingTimeInterval(60)

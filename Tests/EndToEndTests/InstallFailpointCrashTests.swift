@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The driving `vizor install start --wait` process killed with SIGKILL at
+/// The driving `vizor install start --no-agent` process killed with SIGKILL at
 /// each of the seven steps in turn, at the harshest place (`VIZOR_FAILPOINTS`
 /// `after:<step>=kill`: the step's side effect happened, the journal does not
 /// say so yet), then finished by a new `vizor install resume` process: one VM
@@ -29,7 +29,7 @@ struct InstallFailpointCrashTests {
             let name = "fp\(index)-\(item.backend.prefix(3))"
             let context = "\(item.step) on \(item.backend)"
             let start = (item.backend == "xenserver" ? CLI.startXen : CLI.startCloud)
-                + ["--hostname", name, "--template-name", name, "--wait", "--json"]
+                + ["--hostname", name, "--template-name", name, "--no-agent", "--json"]
             let (driver, _, err) = try CLI.launch(start, lab.home, extra: ["VIZOR_FAILPOINTS": "after:\(item.step)=kill"])
             let deadline = Date().addingTimeInterval(90)
             while driver.isRunning, Date() < deadline { usleep(50_000) }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Two `vizor` processes on one journal: `install start --wait` drives,
+/// Two `vizor` processes on one journal: `install start --no-agent` drives,
 /// `install resume <job>` finds the live lease and watches (showing progress,
 /// driving nothing), and takes the job over when the driver is SIGKILLed.
 @Suite("vizor install: one process drives, another watches and takes over", .serialized)
@@ -13,7 +13,7 @@ struct InstallWatchTakeoverTests {
         let lab = try InstallCrashTests.ServedLab(pace: 20)
         defer { lab.stop() }
         let name = "w2022-watch"
-        let (driver, _, _) = try CLI.launch(CLI.startXen + ["--hostname", name, "--template-name", name, "--wait", "--json"], lab.home)
+        let (driver, _, _) = try CLI.launch(CLI.startXen + ["--hostname", name, "--template-name", name, "--no-agent", "--json"], lab.home)
         defer { if driver.isRunning { kill(driver.processIdentifier, SIGKILL) } }
         let job = try #require(try lab.job(hostname: name), "the driver journaled no job")
         #expect(try Self.until(60) { try lab.show(job).job["step"] as? String == "boot-and-follow" }, "never reached boot-and-follow")

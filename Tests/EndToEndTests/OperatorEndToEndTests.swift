@@ -227,4 +227,68 @@ struct OperatorEndToEndTests {
         try tmux.send("q")
         try tmux.waitFor("EXIT=0")   // the second start cleared the screen
     }
+
+    /// The terminal goes away mid-install (the tmux server is killed, as a
+    /// dropped SSH session ends the shell): vizor gets SIGHUP and exits, and
+    /// the job the wizard started goes on to the end in the agent, with no
+    /// further command; a new process lists the template.
+    @Test func aJobStartedInTheWizardFinishesAfterTheTerminalHangsUp() throws {
+        var env = try DashboardEndToEndTests.emptyXDG()
+        env["VIZOR_LAB_PACE"] = "20"
+        env["VIZOR_LOG_LEVEL"] = "debug"
+        defer { _ = try? Self.vizor(["agent", "stop"], env) }
+        var tmux: TmuxSession? = try TmuxSession(width: 160, height: 48, environment: env)
+        let session = try #require(tmux)
+        try start(session)
+        _ = try session.waitUntil("the lab is up", timeout: .seconds(90)) {
+            $0.contains("Windows_Server_2022_x64_en-US.iso") && $0.contains("XenServer ok")
+        }
+        try runWizard(session, filter: "Datacenter (Desktop", edition: "Windows Server 2022 Datacenter (Desktop Experience)",
+                      onCloudStack: false, hostname: "hup-01", template: "hup-tpl")
+        let dashboard = try #require(try session.foregroundChildren().first, "no vizor in the pane")
+        // Step 5/7: the guest is installing.
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline {
+            let list = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "list", "--json"], env).utf8))) as? [[String: Any]]
+            job = list?.first ?? [:]
+            if job["step"] as? String == "boot-and-follow" { break }
+            usleep(250_000)
+        }
+        #expect(job["step"] as? String == "boot-and-follow", "the job never reached step 5: \(job)")
+        let id = try #require(job["id"] as? String)
+
+        // The terminal is gone: tmux's server ends, the pane's shell and vizor get SIGHUP.
+        _ = try? session.tmux(["kill-server"])
+        let gone = Date().addingTimeInterval(20)
+        while !Self.isGone(dashboard), Date() < gone { usleep(100_000) }
+        let what = ((try? String(contentsOfFile: "/proc/\(dashboard)/cmdline", encoding: .utf8)) ?? "")
+            .replacingOccurrences(of: "\u{0}", with: " ")
+        let stack = (try? String(contentsOfFile: "/proc/\(dashboard)/wchan", encoding: .utf8)) ?? ""
+        let log = ((try? String(contentsOfFile: (env["XDG_STATE_HOME"] ?? "") + "/vizor/vizor.log", encoding: .utf8)) ?? "")
+            .split(separator: "\n").suffix(15).joined(separator: "\n")
+        #expect(Self.isGone(dashboard), "the dashboard (pid \(dashboard): \(what), waiting in \(stack)) outlived its terminal; its log:\n\(log)")
+        tmux = nil
+
+        // Nothing else is run: the agent finishes the job.
+        var status = ""
+        let end = Date().addingTimeInterval(180)
+        while Date() < end {
+            let show = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "show", id, "--json"], env).utf8))) as? [String: Any]
+            status = (show?["job"] as? [String: Any])?["status"] as? String ?? ""
+            if status == "succeeded" || status == "failed" || status == "cancelled" { break }
+            usleep(500_000)
+        }
+        #expect(status == "succeeded", "job \(id) after the hang-up: \(status)")
+        let templates = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["template", "list", "--json"], env).utf8))) as? [[String: Any]]
+        #expect(templates?.contains { $0["name"] as? String == "hup-tpl" } == true, "template list in a new process")
+    }
+
+    /// Gone, or a zombie nobody reaped (an orphan's parent here may not reap).
+    static func isGone(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return true }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first == "Z"
+    }
 }

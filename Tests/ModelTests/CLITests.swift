@@ -27,6 +27,8 @@ struct VizorProcess: Sendable {
             "XDG_DATA_HOME": home.appendingPathComponent("data").path,
             "XDG_STATE_HOME": home.appendingPathComponent("state").path,
             "XDG_CACHE_HOME": home.appendingPathComponent("cache").path,
+            // The agent a command starts (it runs the lab) goes 30 s after this test's last command.
+            "VIZOR_AGENT_IDLE_EXIT": "30",
         ]
         env.merge(extraEnvironment) { _, new in new }
         return env

@@ -83,26 +83,36 @@ public enum SiteWiring {
     public static func lab(_ suite: LabSuite, redactor: Redactor, mediaLibrary: String? = nil,
                            catalog: MediaCatalogStore? = nil,
                            cloudstackInterval: TimeInterval = 5, razorInterval: TimeInterval = 60) -> ConnectedSites {
+        lab(endpoints: suite.servers.map(\.endpoint), redactor: redactor, mediaLibrary: mediaLibrary, catalog: catalog,
+            cloudstackInterval: cloudstackInterval, razorInterval: razorInterval)
+    }
+
+    /// The lab site for the lab servers at these endpoints: this process's
+    /// own lab, or the one the agent runs.
+    public static func lab(endpoints: [LabEndpoint], redactor: Redactor, mediaLibrary: String? = nil,
+                           catalog: MediaCatalogStore? = nil,
+                           cloudstackInterval: TimeInterval = 5, razorInterval: TimeInterval = 60) -> ConnectedSites {
         var connected = ConnectedSites(defaultSite: "lab")
         var site = Site(name: "lab", isLab: true)
-        for endpoint in suite.servers.map(\.endpoint) {
+        for endpoint in endpoints {
             for value in endpoint.credentials.values { redactor.register(Secret(value)) }
         }
-        if let xen = suite.endpoint(named: "xenserver"),
+        func endpoint(named name: String) -> LabEndpoint? { endpoints.first { $0.name == name } }
+        if let xen = endpoint(named: "xenserver"),
            let hypervisor = try? XenServerHypervisor(configuration: XenServerConfiguration(
                url: xen.url, username: xen.credentials["username"] ?? "root", password: xen.credentials["password"] ?? "",
                siteName: "lab")) {
             connected.backends[BackendID(site: "lab", kind: .xenserver)] = .streaming(hypervisor)
             site.xenserverURL = xen.url
         }
-        if let cs = suite.endpoint(named: "cloudstack"), let url = URL(string: cs.url) {
+        if let cs = endpoint(named: "cloudstack"), let url = URL(string: cs.url) {
             let apiKey = cs.credentials["adminApiKey"] ?? cs.credentials["apiKey"] ?? ""
             let secretKey = cs.credentials["adminSecretKey"] ?? cs.credentials["secretKey"] ?? ""
             connected.backends[BackendID(site: "lab", kind: .cloudstack)] =
                 cloudstack(endpoint: url, apiKey: apiKey, secretKey: secretKey, interval: cloudstackInterval)
             site.cloudstackURL = cs.url
         }
-        if let razor = suite.endpoint(named: "razor"), let url = URL(string: razor.url) {
+        if let razor = endpoint(named: "razor"), let url = URL(string: razor.url) {
             let wired = self.razor(url: url, username: razor.credentials["username"],
                                    password: razor.credentials["password"], interval: razorInterval)
             connected.backends[BackendID(site: "lab", kind: .razor)] = wired.handle
@@ -110,7 +120,7 @@ public enum SiteWiring {
             site.razorURL = razor.url
             site.wimboot = WimbootFiles()
         }
-        let library = mediaLibrary ?? suite.endpoint(named: "media").map { endpoint in
+        let library = mediaLibrary ?? endpoint(named: "media").map { endpoint in
             endpoint.url.hasPrefix("file://") ? (URL(string: endpoint.url)?.path ?? endpoint.url) : endpoint.url
         }
         if let library {

@@ -28,10 +28,13 @@ public final class VizorRuntime {
         paths.config.appendingPathComponent("config.yaml")
     }
 
-    /// Loads the configuration; without one, starts the lab on loopback.
+    /// Loads the configuration; without one, reaches the lab the agent runs
+    /// (`sharedLab`, its endpoints) or, when none is given, starts the lab
+    /// on loopback in this process (the agent itself, tests).
     /// Sends `.sitesLoaded` so the pollers start at once.
     public static func start(paths: XDGPaths, resolver: SecretResolver, clock: any ModelClock = SystemClock(),
-                             settings: PollerSettings = PollerSettings(), startPolling: Bool = true) async throws
+                             settings: PollerSettings = PollerSettings(), startPolling: Bool = true,
+                             sharedLab: (@Sendable () async throws -> [LabEndpoint])? = nil) async throws
         -> VizorRuntime {
         let config = try ConfigLoader.load(configFile(paths))
         let connected: ConnectedSites
@@ -41,6 +44,9 @@ public final class VizorRuntime {
         let catalog = try? MediaCatalogStore(url: MediaCatalogStore.defaultURL(paths: paths))
         if let config {
             connected = try await SiteWiring.connect(config, resolver: resolver, catalog: catalog)
+        } else if let sharedLab {
+            connected = SiteWiring.lab(endpoints: try await sharedLab(), redactor: resolver.redactor,
+                                       mediaLibrary: labMediaLibrary(paths: paths), catalog: catalog)
         } else {
             let suite = try await LabSuite.start(simulation: labSimulation(ProcessInfo.processInfo.environment))
             lab = suite

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import BackendKit
+import VizorAgent
 import VizorModel
 import VizorStore
 import VizorTUI
@@ -20,21 +21,33 @@ struct ConfirmOptions: ParsableArguments {
     var yes = false
 }
 
-/// Runs `body` with a started runtime (configuration or lab); the process exits afterwards.
+/// Runs `body` with a started runtime (configuration, or the lab the agent
+/// runs, started when none answers); the process exits afterwards.
 @MainActor
 func withRuntime<T>(polling: Bool = true, _ body: (VizorRuntime) async throws -> T) async throws -> T {
     let runtime: VizorRuntime
     do {
         runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor),
-                                               settings: PollerSettings(requestTimeout: 15), startPolling: polling)
+                                               settings: PollerSettings(requestTimeout: 15), startPolling: polling,
+                                               sharedLab: agentLab)
     } catch let errors as ConfigErrors {
         throw CLIError(.failure, "the configuration is invalid:\n" + errors.description)
     } catch let error as BackendError {
         throw CLIError(ExitStatus(error), error.description)
     }
+    if let journal = try? InstallJournal(url: InstallJournal.defaultURL(paths: runtime.paths)) {
+        await AgentRevival.reviveIfNeeded(journal)
+    }
     // The process ends right after the command: pollers and the in-process lab
     // end with it. Tearing the lab down first would only race in-flight requests.
     return try await body(runtime)
+}
+
+/// The lab's endpoints from the user's agent, which runs the one lab every
+/// vizor process without a configuration shares (started now if needed).
+@Sendable func agentLab() async throws -> [LabEndpoint] {
+    let client = try await agentClient()
+    return try await call { try await client.lab() }.endpoints
 }
 
 /// The site named by `--site`, or the default; exit 3 when it does not exist.

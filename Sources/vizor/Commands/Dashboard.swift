@@ -1,5 +1,8 @@
 import ArgumentParser
+import BackendKit
 import Foundation
+import Logging
+import VizorAgent
 import VizorModel
 import VizorStore
 import VizorTUI
@@ -15,9 +18,12 @@ enum Dashboard {
     static func run(mouse: Bool? = nil) async throws {
         let runtime: VizorRuntime
         do {
-            runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor))
+            runtime = try await VizorRuntime.start(paths: XDGPaths(), resolver: SecretResolver(redactor: CLIEnvironment.redactor),
+                                                   sharedLab: agentLab)
         } catch let errors as ConfigErrors {
             throw CLIError(.failure, "the configuration is invalid:\n" + errors.description)
+        } catch let error as BackendError {
+            throw CLIError(ExitStatus(error), error.operatorText)
         }
         runtime.store.startTicking()
         let terminal: NcursesTerminal
@@ -58,13 +64,23 @@ enum Dashboard {
         }
         let mailbox = loop.mailbox
         program.post = { mailbox.send($0) }
-        // The wizard's F10: journal the job and drive it in this process.
-        let installs = DashboardInstalls(runtime: runtime, session: session) { mailbox.send(.shell(.flash($0))) }
+        // The wizard's F10: the agent journals the job and drives it.
+        let installs = DashboardInstalls(runtime: runtime) { mailbox.send(.shell(.flash($0))) }
         program.startInstall = { installs.start($0, edition: $1) }
+        // A subscription to the agent while the dashboard is open: the agent
+        // counts it as a client (it does not exit idle under an open dashboard).
+        let presence = AgentPresence(purpose: "dashboard")
+        presence.start()
         feed?.start()
         await loop.run(program)
+        let logger = Logger(label: "vizor.dashboard")
+        logger.info("dashboard closing")
         feed?.stop()
         await installs.stop()
+        logger.debug("hand-overs to the agent done")
+        presence.stop()
+        await session?.serving.stop()
+        logger.debug("install serving stopped")
         token.cancel()
         store.shutdown()
     }

@@ -1,27 +1,25 @@
 import BackendKit
+import VizorAgent
 import Foundation
 import VizorMedia
 import VizorModel
 import VizorTUI
 
 /// Starts installs from the dashboard's wizard: maps the wizard's values to
-/// the same `InstallRequest` `vizor install start` builds, keeps the
-/// Administrator password in the job's secret store (never the journal),
-/// submits the job and drives it in a background task of this process, so
-/// the installs pane (fed by the journal) shows it live while the UI loop
-/// keeps running. The dashboard's install session is shared when it has one;
-/// otherwise one is made on the first install.
+/// the same `InstallRequest` `vizor install start` builds and hands the job,
+/// with its Administrator password, to the Vizor agent over its socket. The
+/// agent journals and drives it, so quitting the dashboard or losing its
+/// terminal never stops a job; the installs pane (fed by the journal) shows
+/// it live.
 @MainActor
 final class DashboardInstalls {
     let runtime: VizorRuntime
-    /// Tells the operator (a flash through the loop's mailbox) when driving a job fails outside the journal.
+    /// Tells the operator (a flash through the loop's mailbox) how the hand-over went.
     let announce: @MainActor (String) -> Void
-    private var session: InstallSession?
-    private var drivers: [String: Task<Void, Never>] = [:]
+    private var submissions: [String: Task<Void, Never>] = [:]
 
-    init(runtime: VizorRuntime, session: InstallSession? = nil, announce: @escaping @MainActor (String) -> Void) {
+    init(runtime: VizorRuntime, announce: @escaping @MainActor (String) -> Void) {
         self.runtime = runtime
-        self.session = session
         self.announce = announce
     }
 
@@ -35,52 +33,38 @@ final class DashboardInstalls {
             .request(available: InstallChoices.languagePacks(in: catalog))
     }
 
-    /// Journals the job's secret, then submits and drives it in the background.
-    /// Returns the flash text (the job id, or why nothing started).
+    /// Hands the job to the agent in the background (the UI loop never
+    /// waits on the socket). Returns the flash text (the job id, or why nothing started).
     func start(_ values: [String: String], edition: EditionChoice?) -> String {
         guard let edition else { return "no image edition chosen; nothing was started" }
         guard let password = values["password"], !password.isEmpty else { return "no Administrator password; nothing was started" }
         let request: InstallRequest
-        let session: InstallSession
         do {
             request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
                                        catalog: runtime.store.state.catalog)
-            guard let started = self.session else {
-                return "cannot start the install: the install machinery did not start (see the log)"
-            }
-            session = started
         } catch {
             return "cannot start the install: \(error)"
         }
-        self.session = session
         let jobID = InstallOrchestrator.newJobID()
-        do {
-            try session.secrets.save(JobSecrets(administratorPassword: password), job: jobID)
-        } catch {
-            return "cannot keep the Administrator password: \(error); nothing was started"
-        }
-        let orchestrator = session.orchestrator
-        let secrets = session.secrets
-        // The end of the job reaches the operator as a notification from the
-        // journal feed (as for jobs other processes drive); only a failure
-        // outside the journal is announced here.
-        drivers[jobID] = Task { @MainActor [weak self] in
+        let submission = AgentSubmission(id: jobID, request: request, administratorPassword: password)
+        submissions[jobID] = Task { @MainActor [weak self] in
             do {
-                _ = try await orchestrator.submit(request, id: jobID)
-                let finished = try await orchestrator.runAll([jobID])
-                if let job = finished.first(where: { $0.id == jobID }), job.status != .failed { secrets.remove(job: jobID) }
+                _ = try await submitToAgent(submission)
+            } catch let error as CLIError {
+                self?.announce("install \(jobID) was not started: \(error.message)")
+            } catch let error as BackendError {
+                self?.announce("install \(jobID) was not started: \(error.operatorText)")
             } catch {
-                self?.announce("install \(jobID) failed: \(error)")
+                self?.announce("install \(jobID) was not started: \(error)")
             }
-            self?.drivers[jobID] = nil
+            self?.submissions[jobID] = nil
         }
-        return "install job \(jobID) started for \(request.machineName) on \(request.hypervisor.rawValue); see the installs pane"
+        return "install job \(jobID) for \(request.machineName) on \(request.hypervisor.rawValue) handed to the agent; see the installs pane"
     }
 
-    /// Stops driving (the jobs stay in the journal; `vizor install resume` continues them).
+    /// Waits for hand-overs in flight (a job handed over is the agent's: quitting never stops it).
     func stop() async {
-        for task in drivers.values { task.cancel() }
-        drivers = [:]
-        await session?.serving.stop()
+        for task in submissions.values { await task.value }
+        submissions = [:]
     }
 }

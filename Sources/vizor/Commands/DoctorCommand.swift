@@ -27,7 +27,7 @@ struct DoctorCommand: AsyncParsableCommand {
             if options.json {
                 try printJSON(checks)
             } else {
-                if runtime.lab != nil { print("configuration: none; using the built-in lab") }
+                if runtime.config == nil { print("configuration: none; using the built-in lab (run by the agent)") }
                 else if let file = runtime.config?.file { print("configuration: \(file)") }
                 printTable(["SITE", "BACKEND", "STATUS", "TIME", "TARGET", "DETAIL"], checks.map { check in
                     [check.site, check.backend, check.ok ? "ok" : "FAILED", "\(check.milliseconds) ms", check.target,

@@ -24,6 +24,12 @@ struct InstallCommand: AsyncParsableCommand {
         mutating func run() async throws {
             let journal = try openJournal()
             let jobs = try await call { try await journal.jobs(unfinishedOnly: active, site: site) }
+            try await output(jobs, journal: journal)
+            // What is, first; then a new agent for jobs whose agent died.
+            await AgentRevival.reviveIfNeeded(journal)
+        }
+
+        func output(_ jobs: [JournalJob], journal: InstallJournal) async throws {
             if json { try printJSON(jobs.map(JobOutput.init)); return }
             let now = Date()
             var rows: [[String]] = []
@@ -46,6 +52,12 @@ struct InstallCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let journal = try openJournal()
+            try await show(journal)
+            // What is, first; then a new agent for jobs whose agent died.
+            await AgentRevival.reviveIfNeeded(journal)
+        }
+
+        func show(_ journal: InstallJournal) async throws {
             let wanted = self.job
             let job = try await call { try await journal.resolve(wanted) }
             let steps = try await call { try await journal.steps(job.id) }
@@ -79,6 +91,7 @@ struct InstallCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let journal = try openJournal()
+            await AgentRevival.reviveIfNeeded(journal)
             let wanted = self.job
             let id = try await call { try await journal.resolve(wanted) }.id
             var last: Int64 = 0

@@ -18,7 +18,8 @@ struct InstallSession {
     let orchestrator: InstallOrchestrator
     let secrets: JobSecretStore
 
-    static func start(_ runtime: VizorRuntime) async throws -> InstallSession {
+    /// - Parameter owner: the lease identity (the agent marks its own; see `AgentRevival`).
+    static func start(_ runtime: VizorRuntime, owner: String? = nil) async throws -> InstallSession {
         let journal = try openJournal()
         let state = runtime.paths.state
         // The Samba account's password, resolved (and registered for redaction) like the sites' secrets.
@@ -45,7 +46,8 @@ struct InstallSession {
         let orchestrator = InstallOrchestrator(
             journal: journal, backends: backends,
             configuration: OrchestratorConfiguration(leaseTTL: 20, pollInterval: 1, siteLimits: runtime.siteLimits,
-                                                     failpoints: failpoints))
+                                                     failpoints: failpoints),
+            owner: owner)
         return InstallSession(runtime: runtime, journal: journal, serving: serving, backends: backends,
                               orchestrator: orchestrator, secrets: secrets)
     }
@@ -53,7 +55,7 @@ struct InstallSession {
     /// Drives jobs to their end with a progress line (rewritten in place on a
     /// terminal, one line per change otherwise); returns the finished jobs.
     func drive(_ ids: [String], quiet: Bool) async throws -> [JournalJob] {
-        let printer = ProgressPrinter(quiet: quiet, orchestrator: orchestrator)
+        let printer = ProgressPrinter(quiet: quiet, journal: journal, owner: orchestrator.owner)
         let finished = try await onMain {
             try await orchestrator.runAll(ids) { job in await printer.show(job) }
         }
@@ -65,25 +67,29 @@ struct InstallSession {
     }
 }
 
-/// Prints progress lines for the jobs being driven.
+/// Prints progress lines for the jobs being driven or followed.
 actor ProgressPrinter {
     let quiet: Bool
-    let orchestrator: InstallOrchestrator
+    /// This process's lease identity when it drives; nil when it only follows the agent.
+    let owner: String?
+    let journal: InstallJournal
     let tty = isatty(STDERR_FILENO) != 0
     private var last: [String: String] = [:]
     private var dirty = false
 
-    init(quiet: Bool, orchestrator: InstallOrchestrator) {
+    init(quiet: Bool, journal: InstallJournal, owner: String?) {
         self.quiet = quiet
-        self.orchestrator = orchestrator
+        self.journal = journal
+        self.owner = owner
     }
 
     func show(_ job: JournalJob) async {
         guard !quiet else { return }
-        let line = (try? await orchestrator.progress(of: job.id).line) ?? job.status.rawValue
+        let history = (try? await journal.durations(imageKey: job.imageKey)) ?? []
+        let line = InstallProgress(job: job, history: history, now: Date()).line
         var text = "\(job.id) \(job.status.rawValue) \(line)"
         // Another live process drives it: this one watches (and takes over if that one dies).
-        if !job.status.isFinished, let holder = job.leaseOwner, holder != orchestrator.owner, job.isLeased(at: Date()) {
+        if let owner, !job.status.isFinished, let holder = job.leaseOwner, holder != owner, job.isLeased(at: Date()) {
             text += " · watching, driven by \(holder)"
         }
         guard last[job.id] != text else { return }
@@ -96,8 +102,49 @@ actor ProgressPrinter {
         }
     }
 
+    /// A line of its own (a note between progress lines).
+    func note(_ text: String) {
+        guard !quiet else { return }
+        end()
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     func end() {
         if dirty { FileHandle.standardError.write(Data("\n".utf8)) }
+        dirty = false
+    }
+}
+
+/// Follows a job the agent drives until it ends, through the agent's event
+/// stream; when the agent goes away mid-job, starts a new one (which takes
+/// the job up from the journal) and follows on. Ctrl-C ends only this.
+func followThroughAgent(_ jobID: String, journal: InstallJournal, quiet: Bool) async throws -> JournalJob {
+    let printer = ProgressPrinter(quiet: quiet, journal: journal, owner: nil)
+    var restarts = 0
+    while true {
+        let client = try await agentClient(afterADeath: restarts > 0)
+        do {
+            for try await event in client.events(purpose: "wait") {
+                guard event.kind == .job, let job = event.job, job.id == jobID else { continue }
+                await printer.show(job)
+                if job.status.isFinished {
+                    await printer.end()
+                    return job
+                }
+            }
+        } catch let error as BackendError where error.kind == .unreachable || error.kind == .timeout {
+        } catch let error as BackendError {
+            throw CLIError(ExitStatus(error), error.operatorText)
+        }
+        // The stream ended without the job's end: the agent is gone (a crash, a kill, a stop).
+        if let job = try? await journal.job(jobID), job.status.isFinished {
+            await printer.end()
+            return job
+        }
+        restarts += 1
+        guard restarts <= 20 else { throw CLIError(.unreachable, "the agent went away 20 times while following job \(jobID)") }
+        await printer.note("the agent went away; starting it again to go on with job \(jobID)")
+        try await Task.sleep(for: .milliseconds(300))
     }
 }
 

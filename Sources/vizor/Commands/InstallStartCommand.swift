@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackendKit
 import Foundation
+import VizorAgent
 import VizorMedia
 import VizorModel
 import VizorStore
@@ -12,7 +13,7 @@ extension InstallCommand {
             abstract: "Start an install: from a catalogued ISO edition to a VM or a published template.",
             discussion: helpText(
                 "Everything that can be checked is checked before the password is asked for and before anything is journaled: the site, the image and edition, the language packs, the zone, and what the hypervisor must have (install template or OS type, boot ISO, network, offerings).",
-                "The job is written to the install journal first. With --wait this process drives it to its end (progress on stderr) and exits non-zero if it fails. Without --wait the job stays queued and NOTHING drives it until a later `vizor install resume` (or `start --wait`) process picks it up. Without a configuration the lab runs inside this process, so use --wait there. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments.",
+                "The job goes to the Vizor agent (started if none runs), which journals it and drives it to its end whatever happens to this terminal; the command returns the job id at once. With --wait it follows the job to its end (progress on stderr) and exits non-zero if it fails; Ctrl-C stops the following, not the job. With --no-agent this process drives the job itself. Without a configuration the lab is the one the agent runs, shared by every vizor command. The Administrator password is read from $VIZOR_ADMIN_PASSWORD (see --password-env), --password-file or a prompt, never from arguments, and reaches the agent over its socket only.",
                 examples: ["vizor install start --backend xenserver --image win2022.iso --edition 4 --hostname web01 --wait",
                            "vizor install start --site prod --backend cloudstack --zone zone-1 --image 3f2a --edition \"Pro\" --hostname pc01 --ui-language fr-FR --language-pack fr-FR"]))
 
@@ -56,7 +57,9 @@ extension InstallCommand {
         @Flag(name: .long, help: "XenServer: mark the template instant (other_config:instant).") var instant = false
         @Option(name: .long, help: "CloudStack: copy the template to these zones too.") var copyTo: [String] = []
         @OptionGroup var password: PasswordOptions
-        @Flag(name: .long, help: "Drive the job in this process until it ends.") var wait = false
+        @Flag(name: .long, help: "Follow the job until it ends: progress on stderr, the exit code from its outcome.") var wait = false
+        @Flag(name: .long, help: "Journal and drive the job in this process, without the agent (implies --wait); if this process dies, a later `vizor install resume` or the agent takes the job over.")
+        var noAgent = false
         @Flag(name: .long, help: "Print the job as JSON.") var json = false
 
         mutating func run() async throws {
@@ -87,14 +90,25 @@ extension InstallCommand {
                                    + "\(policy.minLength) characters of \(policy.requireClasses) of the classes lower case, upper case, digits, symbols")
                 }
                 let jobID = InstallOrchestrator.newJobID()
-                try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
-                let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
-                guard options.wait else {
-                    if options.json { try printJSON(JobOutput(job: job)) } else {
-                        print("job \(job.id) queued; run `vizor install resume \(job.id)` to drive it (nothing drives it until then)")
+                guard options.noAgent else {
+                    // The agent journals and drives it; this process only hands it over (and follows it with --wait).
+                    let job = try await submitToAgent(AgentSubmission(id: jobID, request: request, administratorPassword: secret))
+                    await session.serving.stop()
+                    guard options.wait else {
+                        if options.json { try printJSON(JobOutput(job: job)) } else {
+                            print("job \(job.id) started; the Vizor agent drives it. Follow it with `vizor install logs \(job.id) --follow`")
+                        }
+                        return
                     }
+                    if isatty(STDERR_FILENO) != 0 && !options.json {
+                        FileHandle.standardError.write(Data("job \(job.id): Ctrl-C stops following; the job goes on (`vizor install cancel \(job.id)` cancels it)\n".utf8))
+                    }
+                    let done = try await followThroughAgent(job.id, journal: session.journal, quiet: options.json)
+                    try finish([done], json: options.json)
                     return
                 }
+                try call { try session.secrets.save(JobSecrets(administratorPassword: secret), job: jobID) }
+                let job = try await onMain { try await session.orchestrator.submit(request, id: jobID) }
                 let done = try await session.drive([job.id], quiet: options.json)
                 await session.serving.stop()
                 try finish(done, json: options.json)
