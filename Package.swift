@@ -249,14 +249,14 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: [
                 "VizorModel", "VizorStore", "BackendKit", "VizorLab", "VizorXenServer", "VizorCloudStack", "VizorRazor",
-                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning",
+                "LabXAPI", "LabCloudStack", "LabRazor", "VizorMedia", "VizorProvisioning", "VizorExposure",
             ],
             swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["VizorTUI", "VizorModel", "VizorStore", "BackendKit", "VizorMedia"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "LabSimulationTests",
             dependencies: ["VizorLab", "LabXAPI", "LabCloudStack", "LabRazor", "BackendKit",
-                           "VizorXenServer", "VizorCloudStack", "VizorRazor"],
+                           "VizorXenServer", "VizorCloudStack", "VizorRazor", "VizorProvisioning"],
             swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: strict),
     ]

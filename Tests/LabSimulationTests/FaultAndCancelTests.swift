@@ -147,7 +147,7 @@ struct PaceAndSetupTests {
             let node = try await world.provision(mac: mac, job: "setup-fails")
             try await world.xen.start(machineID: created.machineID)
             try await world.wait("setup failure") {
-                try await world.log(node).contains { $0.message == "unexpected_exit_code_1603" && $0.severity == "error" }
+                try await world.log(node).contains { $0.message == "unexpected_exit_code:1603" && $0.severity == "error" }
             }
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await world.stages(node).isEmpty)

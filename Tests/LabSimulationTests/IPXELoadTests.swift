@@ -21,8 +21,8 @@ struct IPXELoadTests {
             """
         #expect(LabIPXELoad.loads(in: script) == [
             LabIPXELoad(command: "kernel", url: "http://h/wimboot"),
-            LabIPXELoad(command: "initrd", url: "http://h/boot/bcd"),
-            LabIPXELoad(command: "initrd", url: "http://h/boot.wim"),
+            LabIPXELoad(command: "initrd", url: "http://h/boot/bcd", givenName: "BCD"),
+            LabIPXELoad(command: "initrd", url: "http://h/boot.wim", givenName: "boot.wim"),
         ])
         #expect(LabIPXELoad(command: "initrd", url: "http://h/a/x.ini?token=s3cr3t-t0ken&node=node1").shownURL
                 == "http://h/a/x.ini?token=…&node=node1")
@@ -80,6 +80,21 @@ struct IPXELoadTests {
         #expect(LabIPXELoad.failureReboots("#!ipxe\nkernel x || goto failed\n:failed\necho no\nsleep 60\nreboot\n"))
         #expect(!LabIPXELoad.failureReboots("#!ipxe\nreboot\nkernel x || goto failed\n:failed\nshell\n"))
         #expect(!LabIPXELoad.failureReboots("#!ipxe\nkernel x\nboot\n"))
+    }
+
+    /// iPXE's `boot` by firmware: BIOS wants the Linux boot header; UEFI starts an EFI application of its own
+    /// width only (the reason 32-bit UEFI needs wimboot.i386).
+    @Test func theFirmwareStartsOnlyTheWimbootItCanRun() {
+        let x64 = LabWimbootStandIn.bytes(machine: 0x8664, bios: true), i386 = LabWimbootStandIn.bytes(machine: 0x014c, bios: true)
+        #expect(LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .bios) == nil)
+        #expect(LabIPXEBoot.refusal(i386, name: "wimboot.i386", firmware: .bios) == nil)
+        #expect(LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .uefi(.x64)) == nil)
+        #expect(LabIPXEBoot.refusal(i386, name: "wimboot.i386", firmware: .uefi(.ia32)) == nil)
+        let wide = LabIPXEBoot.refusal(x64, name: "wimboot", firmware: .uefi(.ia32))
+        #expect(wide == "wimboot is an x86_64 EFI application, which 32-bit (IA32) UEFI firmware cannot start (Exec format error)")
+        #expect(LabIPXEBoot.refusal(i386, name: "wimboot.i386", firmware: .uefi(.x64)) != nil)
+        #expect(LabIPXEBoot.refusal(LabWimbootStandIn.bytes(machine: 0x8664, bios: false), name: "w", firmware: .bios) != nil)
+        #expect(LabIPXEBoot.refusal(Array("#!ipxe\n".utf8), name: "w", firmware: .uefi(.x64)) != nil)
     }
 }
 

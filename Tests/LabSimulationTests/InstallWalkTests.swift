@@ -30,11 +30,11 @@ struct InstallWalkTests {
             let shape = log.map { entry in entry.event == "log" ? "log:" + entry.message : entry.event + ":" + (entry.fields["template"] ?? entry.fields["stage"] ?? "") }
             // iPXE to Razor: microkernel, check-in binds the policy, the task's boot template.
             #expect(Array(shape.prefix(4)) == ["boot:boot", "bind:", "action:", "boot:boot_wim"])
-            // Vizor's WinPE start-up: its files come from Vizor's artefact server, its progress through /svc/log.
-            #expect(!shape.contains { $0.hasPrefix("get_") })
+            // Razor's stock windows task: its own WinPE fetches wimboot and its templates from Razor and reports through /svc/log.
             let finished = try #require(shape.firstIndex(of: "stage_done:finished"))
-            #expect(Array(shape[4..<finished]) == ["log:winpe_started_node_\(try #require(Int(node.dropFirst(4))))",
-                                                  "log:net_use_try_1_exit_code_0", "log:start_installer", "log:setup_exit_code_0"])
+            #expect(Array(shape[4..<finished]) == ["get_raw_file:wimboot", "get_task_file:second-stage.ps1",
+                                                  "get_task_file:unattended.xml", "log:map_network_share: \\\\razor\\razor\\w2022-xen-walk mapped as i:",
+                                                  "log:start_installer: i:\\setup.exe /unattend:unattended.xml /noreboot", "log:exit_code=0"])
             #expect(shape.contains("log:guest-tools: msiexec.exe exited with code 3010"))
             #expect(shape.contains("log:step guest-tools needs a restart; the sequence resumes after logon"))
             #expect(shape.last == "log:seal: removing the Vizor files and powering off")
@@ -55,9 +55,7 @@ struct InstallWalkTests {
     }
 
     @Test func cloudStackInstallRebootsAndStopsAtTheEndWithRazorsStockWinPE() async throws {
-        var options = LabSimulationOptions.fastest
-        options.winpe = .razorTask
-        try await withWorld(options) { world in
+        try await withWorld { world in
             let created = try await world.cs.createContainer(world.csSpec("cs-walk"))
             let node = try await world.provision(mac: created.mac, job: "cs-walk")
             let recorder = PowerRecorder()

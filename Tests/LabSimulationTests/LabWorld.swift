@@ -50,7 +50,8 @@ struct LabWorld: Sendable {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw TimedOut(what: what)
+        let guests = await simulator.statuses().map { "\($0.vmID): \($0.activity) (\($0.boots) boots)" }
+        throw TimedOut(what: what + "; guests: " + guests.joined(separator: "; "))
     }
 
     func waitForStage(_ node: String, _ stage: String, timeout: Duration = .seconds(30)) async throws {

@@ -5,6 +5,7 @@ import LabRazor
 import LabXAPI
 import Testing
 import VizorCloudStack
+import VizorExposure
 @testable import VizorModel
 import VizorLab
 import VizorMedia
@@ -39,7 +40,8 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
         let publisher: RenderedArtefactPublisher
     }
 
-    init(suite: LabSuite, productionArtefacts: Bool = false) throws {
+    init(suite: LabSuite, productionArtefacts: Bool = false, iso isoName: String = "Windows_Server_2022_x64_en-US.iso",
+         samba: SambaShareManager? = nil, winPECurl: WinPECurlFiles = WinPECurlFiles()) throws {
         self.suite = suite
         let xapi = try #require(suite.servers.lazy.compactMap { $0 as? XAPILabServer }.first)
         let csServer = try #require(suite.servers.lazy.compactMap { $0 as? LabCloudStackServer }.first)
@@ -61,9 +63,10 @@ final class LabInstallBackends: InstallBackends, @unchecked Sendable {
         if productionArtefacts {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("vizor-labinstall-\(UUID().uuidString.prefix(8))")
             let isos = try SampleLibrary.ensure(in: root.appendingPathComponent("media"), realisticSizes: false)
-            let iso = try #require(isos.first { $0.lastPathComponent == "Windows_Server_2022_x64_en-US.iso" })
+            let iso = try #require(isos.first { $0.lastPathComponent == isoName })
             let serving = InstallServing(configuration: InstallServingConfiguration(
-                stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path))
+                stateDirectory: root.appendingPathComponent("state").path, mountRoot: root.appendingPathComponent("mounts").path,
+                samba: samba, winPECurl: winPECurl))
             let service = RenderedArtefactPublisher.serviceURL(apiURL: razorLab.endpoint.url)
             let secrets = JobSecretStore(directory: root.appendingPathComponent("secrets"))
             let publisher = RenderedArtefactPublisher(serving: serving, secrets: secrets, razorService: { _ in service })
@@ -136,10 +139,11 @@ struct LabInstallTests {
                        makePublic: true, featured: kind == .cloudstack, instant: kind == .xenserver)
     }
 
-    /// The request for a sample ISO that the production artefacts are rendered from.
-    func request(_ kind: HypervisorKind, production: LabInstallBackends.Production) throws -> InstallRequest {
+    /// The request for an edition of the sample ISO that the production artefacts are rendered from.
+    func request(_ kind: HypervisorKind, production: LabInstallBackends.Production,
+                 edition name: String = "Windows Server 2022 Standard (Desktop Experience)") throws -> InstallRequest {
         var request = request(kind)
-        let edition = try #require(production.image.editions.first { $0.name.contains("Standard") } ?? production.image.editions.first)
+        let edition = try #require(production.image.editions.first { $0.name == name }, "\(production.image.editions.map(\.name))")
         request.imageID = production.image.id
         request.imagePath = production.iso.path
         request.editionIndex = edition.index
@@ -239,8 +243,8 @@ struct LabInstallTests {
             // Vizor's artefacts, which the artefact server handed to the bound node only.
             let fetches = watched.fetches
             #expect(fetches.first == "200 \(RenderedArtefactPublisher.serviceURL(apiURL: razorLab.endpoint.url))/repo/wimboot", "\(fetches)")
-            #expect(fetches.contains { $0.hasPrefix("206 ") && $0.hasSuffix("/sources/boot.wim") }, "\(fetches)")
-            #expect(fetches.count >= 7 && fetches.allSatisfy { $0.hasPrefix("200 ") || $0.hasPrefix("206 ") }, "\(fetches)")
+            #expect(fetches.contains { $0.hasPrefix("200 ") && $0.hasSuffix("/sources/boot.wim") }, "\(fetches)")
+            #expect(fetches.count >= 7 && fetches.allSatisfy { $0.hasPrefix("200 ") }, "\(fetches)")
             let delivered = await production.serving.registry.deliveries(job: job.id)
             #expect(Set(delivered.map(\.name)).isSuperset(of: ["winpeshl.ini", "autounattend.xml"]), "\(delivered)")
             #expect(!delivered.isEmpty && delivered.allSatisfy { $0.node == node }, "\(delivered)")

@@ -55,6 +55,25 @@ import VizorProvisioning
         await #expect(throws: (any Error).self) { try await registry.bind(job: "no-such-job", node: "x") }
     }
 
+    /// Inside Windows nothing rewrites a URL per node: binding renders the files again so that the runner
+    /// download and the runner's manifest name the node the server will answer.
+    @Test func bindingWritesTheNodeIntoEveryArtefactURLOfTheFiles() async throws {
+        let (registry, _) = try await Self.registry()
+        let before = try #require(await registry.bundle(job: "job-bios-x64"))
+        #expect(!before.artefacts.values.contains { $0.text.contains("node=") })
+        try await registry.bind(job: "job-bios-x64", node: "node7")
+        let bound = try #require(await registry.bundle(job: "job-bios-x64"))
+        let answer = try #require(bound.artefacts["autounattend.xml"]).text
+        #expect(answer.contains("/artefacts/job-bios-x64/vizor-runner.ps1?token=\(Self.token)&amp;node=node7&apos;"))
+        let runner = try #require(bound.artefacts["vizor-runner.ps1"]).text
+        for step in bound.plan.steps {
+            #expect(runner.contains("/artefacts/job-bios-x64/\(step.fileName)?token=\(Self.token)&node=node7'"), "\(step.fileName)")
+        }
+        // Only the URLs change: the same files, rendered for the node.
+        #expect(bound.names == before.names && bound.plan == before.plan)
+        await #expect(throws: (any Error).self) { try await registry.bind(job: "job-bios-x64", node: "node 7&x=1") }
+    }
+
     @Test func badPathsUnknownFilesAndRevokedJobs() async throws {
         let (registry, _) = try await Self.registry()
         #expect(await registry.handle(ArtefactRequest(path: "/job-bios-x64/../etc/passwd", token: Self.token)).status == 400)

@@ -61,6 +61,30 @@ import VizorProvisioning
         #expect(output.components(separatedBy: "OK ").count - 1 == files.count)
     }
 
+    /// The FirstLogonCommands' `-Command` scripts parse too, and each command line stays under
+    /// Setup's 1024 characters, node name included.
+    @Test(arguments: Fixtures.cases)
+    func theFirstLogonCommandScriptsParseAndFitSetupsLimit(_ goldenCase: Fixtures.GoldenCase) throws {
+        var context = goldenCase.context
+        context.node = "node12345"
+        let answer = try #require(try ArtefactBundle.render(goldenCase.spec, context: context).artefacts["autounattend.xml"]).text
+        let commands = answer.components(separatedBy: "<CommandLine>").dropFirst().compactMap { $0.components(separatedBy: "</CommandLine>").first }
+            .map { $0.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&") }
+        #expect(commands.count == 3)
+        #expect(commands.allSatisfy { $0.count < 1024 }, "\(commands.map(\.count))")
+        let scripts = commands.compactMap { $0.components(separatedBy: #" -Command ""#).dropFirst().first.map { String($0.dropLast()) } }
+        #expect(scripts.count == 1)
+        // One command downloads the runner with retries and a deadline per attempt; the next one starts it.
+        for needle in ["for ($i = 1; $i -le 10; $i++)", "$q.Timeout = 30000", "$q.ReadWriteTimeout = 30000",
+                       "Move-Item -Force -Path ($f + '.part') -Destination $f; exit 0", "Start-Sleep -Seconds (5 * $i)"] {
+            #expect(scripts.first?.contains(needle) == true, "\(needle)")
+        }
+        #expect(commands.last?.hasSuffix(#" -File "C:\ProgramData\Vizor\vizor-runner.ps1""#) == true)
+        let (status, output) = try Self.check(scripts.enumerated().map { ("command-\($0.offset).ps1", $0.element) })
+        #expect(status == 0, "\(output)")
+    }
+
     /// The checker is not a rubber stamp: broken PowerShell fails it.
     @Test func brokenPowerShellIsDetected() throws {
         let (status, output) = try Self.check([("broken.ps1", "function Broken {\n  if ($x -eq 1 {\n    Write-Output 'x'\n")])

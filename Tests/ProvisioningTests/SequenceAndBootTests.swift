@@ -37,6 +37,20 @@ import VizorProvisioning
         #expect(bundle.plan.expectedStages.count == 2 + 2 * bundle.plan.steps.count)
     }
 
+    /// Run keys are processed by Explorer, which Server Core lacks: the runner resumes through a Task
+    /// Scheduler task with a logon trigger, registered through the COM API (Windows 7 on, no password asked).
+    @Test func theRunnerResumesThroughALogonTaskOnEveryEditionNotARunKey() throws {
+        let runner = try Fixtures.bundle(Fixtures.cases[0]).artefacts["vizor-runner.ps1"]!.text
+        for needle in ["New-Object -ComObject 'Schedule.Service'", "$task.Triggers.Create(9)", "$task.Principal.LogonType = 3",
+                       "RegisterTaskDefinition($VizorTaskName, $task, 6, $user, $null, 3)", "DeleteTask($VizorTaskName, 0)"] {
+            #expect(runner.contains(needle), "\(needle)")
+        }
+        #expect(!runner.contains(#"CurrentVersion\Run"#))
+        let register = try #require(runner.range(of: "\nRegister-VizorResume\n"))
+        let loop = try #require(runner.range(of: "\nforeach ($step in $VizorSteps) {"))
+        #expect(register.upperBound <= loop.lowerBound, "registered before the first step can restart the machine")
+    }
+
     @Test func stageNamesReadBack() {
         #expect(StageEvent(stageName: "finished") == .setupFinished)
         #expect(StageEvent(stageName: "guest-tools_begins") == .stepBegan("guest-tools"))
@@ -92,9 +106,38 @@ import VizorProvisioning
     @Test func sealingSyspreps_orPowersOff() throws {
         let sysprep = try Fixtures.bundle(Fixtures.cases[0]).artefacts["step-03-seal.ps1"]!.text
         #expect(sysprep.contains("'/generalize', '/oobe', '/quit'") && sysprep.contains("sysprep.xml"))
-        #expect(sysprep.contains("Remove-Item -Path $VizorDir -Recurse") && sysprep.contains("Stop-Computer -Force"))
+        #expect(sysprep.contains("if (-not (Test-Path $tag))") && sysprep.contains("throw 'sysprep did not report success"))
         let powerOff = try Fixtures.bundle(Fixtures.cases[2]).artefacts["step-05-seal.ps1"]!.text
-        #expect(powerOff.contains("Stop-Computer -Force") && !powerOff.contains("sysprep.exe"))
+        #expect(!powerOff.contains("sysprep.exe"))
+        // The step only seals: resuming, auto-logon, the files and the power-off are the runner's, once it succeeded.
+        for step in [sysprep, powerOff] {
+            #expect(!step.contains("Stop-Computer") && !step.contains("AutoAdminLogon") && !step.contains("Remove-Item -Path $VizorDir"))
+        }
+    }
+
+    /// The end is reported in the order things happen: `<seal>_ends` and `postinstall_finished` only after the
+    /// seal step succeeded; until then the resume task and the auto-logon stay, so a failed seal runs again.
+    /// Store updates are off from the start of the sequence (KB2769827) until the machine is sealed.
+    @Test func theEndIsReportedOnlyAfterTheSealSucceededAndTheSequenceStaysResumableUntilThen() throws {
+        let runner = try Fixtures.bundle(Fixtures.cases[0]).artefacts["vizor-runner.ps1"]!.text
+        func position(_ needle: String) throws -> String.Index { try #require(runner.range(of: needle), "\(needle)").lowerBound }
+        let main = try position("\nNew-Item -ItemType Directory -Force -Path $VizorStateDir")
+        let mainText = String(runner[main...])
+        func inMain(_ needle: String) throws -> String.Index { try #require(mainText.range(of: needle), "\(needle)").lowerBound }
+        #expect(try inMain("Disable-VizorStoreUpdates") < inMain("foreach ($step in $VizorSteps)"))
+        #expect(try inMain("& (Join-Path $VizorDir $step.File)") < inMain("if ($failure) {"))
+        #expect(try inMain("if ($failure) {") < inMain("Send-VizorStage 'postinstall_finished'"))
+        #expect(try inMain("Send-VizorStage 'postinstall_finished'") < inMain("Complete-VizorSequence"))
+        #expect(!mainText.contains("Unregister-VizorResume\n    Send-VizorStage"), "no resume removal before the end")
+        let complete = String(runner[try position("function Complete-VizorSequence {")...])
+        let body = String(complete[..<(try #require(complete.range(of: "\n}\n")).lowerBound)])
+        for (first, then) in [("Unregister-VizorResume", "Stop-Computer -Force"), ("'AutoAdminLogon' -Value '0'", "Stop-Computer -Force"),
+                              ("Remove-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload'", "Stop-Computer -Force"),
+                              ("Remove-Item -Path $VizorDir -Recurse", "Stop-Computer -Force")] {
+            let a = try #require(body.range(of: first), "\(first)"), b = try #require(body.range(of: then), "\(then)")
+            #expect(a.lowerBound < b.lowerBound, "\(first) before \(then)")
+        }
+        #expect(runner.contains("Set-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload' -Value 2 -Type DWord"))
     }
 
     @Test func customStepReadsTheOperatorsFile() throws {

@@ -37,7 +37,10 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "Exit code simulated setup.exe returns (0 = success).")
         var setupExitCode: Int?
 
-        @Option(help: "WinPE start-up the guests run: vizor (Vizor's injected start-up) or razor-task (Razor's windows task).")
+        @Option(help: ArgumentHelp("WinPE the guests run: vizor (what their boot serves) or razor-task (Razor's stock WinPE for every install).",
+                                   discussion: "vizor: a guest booted by Vizor's own task runs the rendered winpeshl.ini and start-up, "
+                                       + "one booted by Razor's stock windows task runs Razor's WinPE. razor-task: every guest plays "
+                                       + "Razor's stock windows task, Vizor's own task included, and reads none of the rendered files."))
         var winpe: LabGuestWinPEDialect = .vizor
 
         func validate() throws {

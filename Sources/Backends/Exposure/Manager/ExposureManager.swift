@@ -182,13 +182,19 @@ public actor ExposureManager {
 
     private func tearDown(_ record: ExposureRecord) async throws {
         if let smb = record.smb {
-            if let samba = configuration.samba { try await samba.remove(named: smb.shareName) }
+            // When smbd cannot be told to reload (it is down), the mount still goes: the
+            // failure is reported after, and start-up recovery finishes the rest.
+            var unshared: (any Error)?
+            if let samba = configuration.samba {
+                do { try await samba.remove(named: smb.shareName) } catch { unshared = error }
+            }
             if let mount = mounts.removeValue(forKey: record.imageID) {
                 try await mount.unmount()
             } else if FuseMount.isMounted(smb.mountPoint) {
                 try await FuseMount.detach(smb.mountPoint)
             }
             rmdir(smb.mountPoint)
+            if let unshared { throw unshared }
         }
         images.remove(record.imageID)
         try registry.update { records in records.removeAll { $0.imageID == record.imageID } }

@@ -279,12 +279,13 @@ public enum LabRazorFault: Sendable, Equatable {
     case malformedJSON
 }
 
-/// A stand-in for one of wimboot's release files, shaped as they are: a PE
-/// image (an EFI application for the build's machine type) whose first sector
-/// also carries the Linux boot header iPXE loads under BIOS (x86 builds only).
+/// A stand-in for a Windows or EFI program, shaped as one: a PE image of a
+/// machine type and subsystem (10, an EFI application, as wimboot's release
+/// files; 3, a console program, as curl.exe), whose first sector may also
+/// carry the Linux boot header iPXE loads under BIOS (wimboot's x86 builds).
 /// No code: the lab's guest never runs it.
-enum LabWimbootStandIn {
-    static func bytes(machine: UInt16, bios: Bool) -> [UInt8] {
+public enum LabWimbootStandIn {
+    public static func bytes(machine: UInt16, bios: Bool, subsystem: UInt16 = 10) -> [UInt8] {
         var image = [UInt8](repeating: 0, count: 1024)
         func put(_ value: UInt64, at offset: Int, size: Int) {
             for index in 0..<size { image[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
@@ -296,7 +297,7 @@ enum LabWimbootStandIn {
         let wide = machine != 0x014c
         put(wide ? 112 : 96, at: 0x54, size: 2)                // SizeOfOptionalHeader (no data directories)
         put(wide ? 0x20b : 0x10b, at: 0x58, size: 2)           // optional header magic: PE32+ or PE32
-        put(10, at: 0x58 + 68, size: 2)                        // Subsystem: EFI application
+        put(UInt64(subsystem), at: 0x58 + 68, size: 2)         // Subsystem: 10 EFI application, 3 console
         let note = Array("lab stand-in for wimboot\n".utf8)
         image.replaceSubrange(0x100..<(0x100 + note.count), with: note)
         if bios {

@@ -16,6 +16,11 @@ public struct XAPIGuestView: Sendable, Equatable {
     public var bootOrder: String
     /// `VM_guest_metrics.PV_drivers_version`, nil while the VM has no guest metrics.
     public var pvDriversVersion: [String: String]?
+    /// The first disk's VDI uuid, then its ancestors by `sm_config["vhd-parent"]`
+    /// (a clone's disk starts as a copy of its parent's).
+    public var diskChain: [String] = []
+    /// `HVM_boot_params.firmware`: `bios` or `uefi`.
+    public var firmware: String = "bios"
 }
 
 /// Read-only views for the lab's guest simulation (added by the simulation,
@@ -28,6 +33,17 @@ extension XAPILab {
             var macs: [String] = []
             for vif in f["VIFs"]?.strings ?? [] {
                 if let mac = db.get(vif)?.fields["MAC"]?.s, !mac.isEmpty { macs.append(mac.lowercased()) }
+            }
+            var chain: [String] = []
+            for vbd in f["VBDs"]?.strings ?? [] {
+                guard let b = db.get(vbd)?.fields, b["type"]?.s == "Disk", let vdi = b["VDI"]?.s, var v = db.get(vdi)?.fields else { continue }
+                while let uuid = v["uuid"]?.s, !chain.contains(uuid), chain.count < 16 {
+                    chain.append(uuid)
+                    guard let parent = v["sm_config"]?.map["vhd-parent"]?.s, let ref = try? db.byUUID("vdi", parent),
+                          let next = db.get(ref)?.fields else { break }
+                    v = next
+                }
+                break
             }
             var cdName: String?
             var tools = false
@@ -44,7 +60,7 @@ extension XAPILab {
             return XAPIGuestView(uuid: f["uuid"]?.s ?? "", powerState: f["power_state"]?.s ?? "Halted", domid: f["domid"]?.i ?? -1,
                                  macs: macs, cdName: cdName, cdIsToolsISO: tools,
                                  bootOrder: f["HVM_boot_params"]?.map["order"]?.s ?? "cd",
-                                 pvDriversVersion: drivers)
+                                 pvDriversVersion: drivers, diskChain: chain, firmware: f["HVM_boot_params"]?.map["firmware"]?.s ?? "bios")
         }
     }
 }

@@ -168,6 +168,10 @@ extension XAPILab {
             if b["type"]?.s == "Disk", let disk = db.get(vdi)?.fields {
                 var d = disk
                 d["uuid"] = nil; d["VBDs"] = .list([]); d["location"] = .str(UUID().uuidString.lowercased())
+                // A clone is a child in the source disk's VHD chain, as XAPI records it in sm_config.
+                var sm = disk["sm_config"]?.map ?? [:]
+                if let parent = disk["uuid"]?.s { sm["vhd-parent"] = .str(parent) }
+                d["sm_config"] = .map(sm)
                 if let sr { d["SR"] = .str(sr) }
                 vdi = db.insert("vdi", d)
                 db.link(d["SR"]!.s, "VDIs", vdi, add: true)

@@ -11,8 +11,8 @@ public struct PostInstallPlan: Sendable, Equatable {
         /// The step's file name, served next to the runner.
         public var fileName: String
         public var kind: Kind
-        /// True for the last step (sysprep or power-off): the runner records
-        /// completion and reports the end before running it.
+        /// True for the last step (sysprep, or nothing for a plain VM): when it
+        /// has succeeded, the runner reports the end and powers the machine off.
         public var seals: Bool
     }
 

@@ -207,36 +207,29 @@ public enum StepRenderer {
         """#
     }
 
+    /// The last step seals the machine and nothing else: sysprep for a
+    /// template. A failure throws, so the runner reports `seal_failed` and the
+    /// sequence stays resumable; only when the step succeeded does the runner
+    /// report the end, remove its resume task, the auto-logon and its files,
+    /// and power off (`Complete-VizorSequence`).
     static func seal(_ install: ValidatedInstall) -> String {
-        let common = #"""
-        # The machine stops here; Vizor sees it powered off and makes the template.
-        $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
-        Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
-        Remove-ItemProperty -Path $winlogon -Name 'DefaultPassword' -ErrorAction SilentlyContinue
-
-        """#
-        var body = common
-        if install.spec.sysprepForTemplate {
-            body += #"""
-            $sysprep = Join-Path $env:SystemRoot 'System32\Sysprep\sysprep.exe'
-            $answers = Join-Path $VizorDir 'sysprep.xml'
-            Write-Output 'generalizing with sysprep'
-            # /quit, not /shutdown: Vizor's files (the answer file, the job token) are
-            # removed after sysprep has cached its answers and before the power-off.
-            Invoke-VizorProcess -FilePath $sysprep -Detached -Arguments @('/generalize', '/oobe', '/quit', '/quiet', ('/unattend:"{0}"' -f $answers))
-            if (-not (Test-Path (Join-Path $env:SystemRoot 'System32\Sysprep\Sysprep_succeeded.tag'))) {
-                throw 'sysprep did not report success; see C:\Windows\System32\Sysprep\Panther\setuperr.log'
-            }
-
-            """#
+        guard install.spec.sysprepForTemplate else {
+            return "# Nothing to generalize: the runner reports the end and powers the machine off as it is.\n"
+                + "Write-Output 'nothing to generalize; the machine powers off as it is'\n"
         }
-        body += #"""
-        Write-Output 'removing the Vizor files and powering off'
-        Set-Location -Path $env:SystemRoot
-        Remove-Item -Path $VizorDir -Recurse -Force -ErrorAction SilentlyContinue
-        Stop-Computer -Force
+        return #"""
+        # Generalize for the template. /quit, not /shutdown: the runner reports the end,
+        # then removes Vizor's files (the answer file, the job token) and powers off.
+        $sysprep = Join-Path $env:SystemRoot 'System32\Sysprep\sysprep.exe'
+        $answers = Join-Path $VizorDir 'sysprep.xml'
+        $tag = Join-Path $env:SystemRoot 'System32\Sysprep\Sysprep_succeeded.tag'
+        Remove-Item -Path $tag -Force -ErrorAction SilentlyContinue
+        Write-Output 'generalizing with sysprep'
+        Invoke-VizorProcess -FilePath $sysprep -Detached -Arguments @('/generalize', '/oobe', '/quit', '/quiet', ('/unattend:"{0}"' -f $answers))
+        if (-not (Test-Path $tag)) {
+            throw 'sysprep did not report success; see C:\Windows\System32\Sysprep\Panther\setuperr.log'
+        }
 
         """#
-        return body
     }
 }

@@ -230,16 +230,34 @@ public enum AnswerFileRenderer {
         return XMLTree("OOBE", [], children)
     }
 
-    /// Downloads the runner with the stock WebClient (PowerShell 2 and later) and starts it.
+    /// Attempts and per-attempt deadline of the runner download at first logon.
+    static let runnerDownloadTries = 10
+    static let runnerDownloadTimeoutMilliseconds = 30_000
+
+    /// Creates the Vizor directory, downloads the runner in one command with
+    /// retries and a deadline, and starts it. The network may not be up yet
+    /// at the first logon, and a stalled answer must not hold the logon for
+    /// ever. PowerShell 2 (Windows 7, 2008 R2) has no Invoke-WebRequest and
+    /// WebClient no deadline, so the download is HttpWebRequest with
+    /// `Timeout` and `ReadWriteTimeout`, written to `.part` and moved into
+    /// place when complete; up to ten attempts, 5 s more pause after each.
+    /// A command line stays under Setup's 1024 characters.
     static func firstLogonCommands(_ install: ValidatedInstall, context: ServingContext) -> XMLTree {
         let dir = ArtefactName.guestDirectory
         let runnerPath = dir + "\\" + ArtefactName.runner
         let url = context.artefactURL(job: install.spec.jobID, name: ArtefactName.runner)
         let powershell = #"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe -NoProfile -ExecutionPolicy Bypass"#
+        let timeout = runnerDownloadTimeoutMilliseconds
+        let download = "$u = \(psQuote(url)); $f = \(psQuote(runnerPath)); for ($i = 1; $i -le \(runnerDownloadTries); $i++) { "
+            + "$r = $null; $o = $null; try { $q = [Net.WebRequest]::Create($u); $q.Timeout = \(timeout); "
+            + "$q.ReadWriteTimeout = \(timeout); $r = $q.GetResponse(); $s = $r.GetResponseStream(); "
+            + "$o = [IO.File]::Create($f + '.part'); $b = New-Object byte[] 65536; "
+            + "while (($n = $s.Read($b, 0, $b.Length)) -gt 0) { $o.Write($b, 0, $n) }; $o.Close(); $r.Close(); "
+            + "Move-Item -Force -Path ($f + '.part') -Destination $f; exit 0 } "
+            + "catch { if ($o) { $o.Close() }; if ($r) { $r.Close() }; Start-Sleep -Seconds (5 * $i) } }; exit 1"
         let commands = [
             (#"cmd.exe /c if not exist "\#(dir)" mkdir "\#(dir)""#, "Create the Vizor directory"),
-            (powershell + #" -Command "(New-Object System.Net.WebClient).DownloadFile('\#(url)', '\#(runnerPath)')""#,
-             "Download the Vizor post-install runner"),
+            (powershell + #" -Command "\#(download)""#, "Download the Vizor post-install runner, with retries"),
             (powershell + #" -File "\#(runnerPath)""#, "Start the Vizor post-install sequence"),
         ]
         return XMLTree("FirstLogonCommands", [], commands.enumerated().map { number, command in

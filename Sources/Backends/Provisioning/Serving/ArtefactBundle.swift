@@ -18,6 +18,11 @@ public struct ArtefactBundle: Sendable, Equatable {
     public let jobID: String
     public let artefacts: [String: Artefact]
     public let plan: PostInstallPlan
+    /// What the bundle was rendered from, to render it again for its node.
+    public let install: ValidatedInstall
+    public let context: ServingContext
+    /// The checked curl.exe served as the `curl.exe` artefact, if any.
+    public let winPECurl: [UInt8]?
 
     /// Renders everything; throws `.invalidInput` when the serving context is
     /// unusable. `winPECurl`, a checked curl.exe (`WinPECurl.load`), is served as
@@ -47,7 +52,17 @@ public struct ArtefactBundle: Sendable, Equatable {
             files[ArtefactName.winPECurl] = Artefact(name: ArtefactName.winPECurl, contentType: "application/octet-stream",
                                                      body: winPECurl, carriesSecrets: false)
         }
-        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan)
+        return ArtefactBundle(jobID: install.spec.jobID, artefacts: files, plan: plan,
+                              install: install, context: context, winPECurl: winPECurl)
+    }
+
+    /// The same files rendered for the node the job is bound to: every
+    /// artefact URL in them names the node (see `ArtefactRegistry.bind`).
+    /// The checked curl.exe, which names nothing, is served again as it was.
+    public func bound(to node: String) throws -> ArtefactBundle {
+        var context = context
+        context.node = node
+        return try Self.render(install, context: context, winPECurl: winPECurl)
     }
 
     /// Convenience for callers holding an unchecked spec: validates, then renders.

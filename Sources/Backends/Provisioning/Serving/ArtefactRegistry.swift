@@ -1,4 +1,5 @@
 import BackendKit
+import Foundation
 
 /// A request for an artefact, as the HTTP layer hands it over.
 public struct ArtefactRequest: Sendable, Equatable {
@@ -54,11 +55,23 @@ public struct ArtefactDelivery: Sendable, Equatable {
 /// Serves each job's artefacts to that job's node only: a request must carry
 /// the job's token, and once the job is bound to a node, come from that node.
 /// Framework-free so any HTTP server can mount it.
+///
+/// What identifies the node: its Razor node name in the `node` query
+/// parameter. In the iPXE script, Razor's ERB writes it (`<%= node.name %>`,
+/// see `RazorTaskDefinition`). Inside WinPE and Windows nothing rewrites a
+/// URL per node, so the registry does it where it can: binding a job renders
+/// its bundle again with the node in its `ServingContext`, and every URL
+/// written into the files (the runner download in `autounattend.xml`, the
+/// runner's manifest) names the node from then on. The name is no secret and
+/// proves nothing by itself; the job token is the secret. The binding keeps a
+/// second machine that learnt the token (from a cloned VM, or one that boots
+/// the same task) from fetching the files meant for the first.
 public actor ArtefactRegistry {
     struct Entry {
         var bundle: ArtefactBundle
         var token: String
         var node: String?
+        var boundAt: Date?
     }
 
     private var jobs: [String: Entry] = [:]
@@ -68,17 +81,18 @@ public actor ArtefactRegistry {
 
     public init() {}
 
-    /// Registers (or replaces) a job's artefacts with its token.
-    public func register(_ bundle: ArtefactBundle, token: String, node: String? = nil) {
-        jobs[bundle.jobID] = Entry(bundle: bundle, token: token, node: node?.lowercased())
+    /// Registers (or replaces) a job's artefacts with its token, not bound to any node yet.
+    public func register(_ bundle: ArtefactBundle, token: String) {
+        jobs[bundle.jobID] = Entry(bundle: bundle, token: token, node: nil, boundAt: nil)
     }
 
-    /// Restricts a job's artefacts to one node once its identity is known.
+    /// Restricts a job's artefacts to one node once its identity is known,
+    /// and renders them again so that every URL in them names that node.
     public func bind(job: String, node: String) throws {
-        guard jobs[job] != nil else {
+        guard let entry = jobs[job] else {
             throw BackendError(.notFound, backend: provisioningBackendName, message: "no artefacts registered for job \(job)")
         }
-        jobs[job]?.node = node.lowercased()
+        jobs[job] = Entry(bundle: try entry.bundle.bound(to: node), token: entry.token, node: node.lowercased(), boundAt: Date())
     }
 
     /// Forgets a job; its URLs answer 404 from then on.
@@ -87,6 +101,12 @@ public actor ArtefactRegistry {
     }
 
     public var registeredJobs: [String] { jobs.keys.sorted() }
+
+    /// The files a job's node is served now (rendered for it once the job is bound).
+    public func bundle(job: String) -> ArtefactBundle? { jobs[job]?.bundle }
+
+    /// When the job was bound to its node, if it is.
+    public func boundAt(job: String) -> Date? { jobs[job]?.boundAt }
 
     /// What was served for a job (among the latest deliveries), oldest first.
     public func deliveries(job: String) -> [ArtefactDelivery] { recent.filter { $0.job == job } }

@@ -27,13 +27,17 @@ public struct ServingContext: Sendable, Equatable {
     public var token: String
     /// Optional URL of a `curl.exe` for WinPE images that lack one; injected by wimboot.
     public var winPECurlURL: String?
+    /// The Razor node the job is bound to, once it is: every artefact URL
+    /// names it (`&node=`), since the artefact server gives a bound job's
+    /// files to that node only. See `ArtefactRegistry.bind(job:node:)`.
+    public var node: String?
 
     /// `wimbootI386URL` and `wimbootARM64URL` default to `wimbootURL` with the
     /// suffix of wimboot's release file names (`.i386`, `.arm64`) appended.
     public init(mediaBaseURL: String, razorServiceURL: String, artefactBaseURL: String, wimbootURL: String,
                 wimbootI386URL: String? = nil, wimbootARM64URL: String? = nil,
                 smbShare: String, smbUser: String? = nil, smbPassword: String? = nil, token: String,
-                winPECurlURL: String? = nil) {
+                winPECurlURL: String? = nil, node: String? = nil) {
         self.mediaBaseURL = mediaBaseURL.trimmingSlash
         self.razorServiceURL = razorServiceURL.trimmingSlash
         self.artefactBaseURL = artefactBaseURL.trimmingSlash
@@ -45,6 +49,7 @@ public struct ServingContext: Sendable, Equatable {
         self.smbPassword = smbPassword
         self.token = token
         self.winPECurlURL = winPECurlURL
+        self.node = node
     }
 
     /// Problems that would make rendered files unusable.
@@ -67,6 +72,9 @@ public struct ServingContext: Sendable, Equatable {
                 found.append(.init(field: field, message: "must not contain \" % ^ & ! | < > or line breaks"))
             }
         }
+        if let node, node.isEmpty || !node.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) {
+            found.append(.init(field: "node", message: "'\(node)' must be a Razor node name: letters, digits, '-', '_', '.' or ':'"))
+        }
         if (smbUser == nil) != (smbPassword == nil) {
             found.append(.init(field: "smbUser", message: "give both SMB user and password, or neither"))
         }
@@ -82,9 +90,10 @@ public struct ServingContext: Sendable, Equatable {
         }
     }
 
-    /// The URL a node uses to fetch one of its job's artefacts.
+    /// The URL a node uses to fetch one of its job's artefacts: the job
+    /// token, and once the job is bound, the node's name.
     public func artefactURL(job: String, name: String) -> String {
-        "\(artefactBaseURL)/\(job)/\(name)?token=\(token)"
+        "\(artefactBaseURL)/\(job)/\(name)?token=\(token)" + (node.map { "&node=\($0)" } ?? "")
     }
 
     /// The wimboot build the firmware can run. BIOS runs the x86_64 build

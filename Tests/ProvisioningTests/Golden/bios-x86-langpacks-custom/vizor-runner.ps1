@@ -7,7 +7,8 @@ $VizorJob = 'job-bios-x86'
 $VizorSvc = 'http://192.0.2.20:8150/svc'
 $VizorDir = 'C:\ProgramData\Vizor'
 $VizorStateDir = Join-Path $VizorDir 'state'
-$VizorRunKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Run'
+$VizorTaskName = 'VizorRunner'
+$VizorStorePolicy = 'HKLM:\SOFTWARE\Policies\Microsoft\WindowsStore'
 $VizorFiles = @(
     @{ Name = 'l18n.xml'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x86/l18n.xml?token=tok-0123456789abcdef0123' },
     @{ Name = 'step-01-guest-tools.ps1'; Url = 'http://192.0.2.10:8160/artefacts/job-bios-x86/step-01-guest-tools.ps1?token=tok-0123456789abcdef0123' },
@@ -115,6 +116,62 @@ function Get-VizorNodeId {
     return $null
 }
 
+function Register-VizorResume {
+    # A Task Scheduler task that starts the runner at this user's logon (auto-logon
+    # logs on after every restart), elevated, in the user's session as the Run key
+    # did. The Task Scheduler runs it on every edition: Run keys are processed by
+    # Explorer, and Server Core has none. The COM API works from Windows 7 on and
+    # needs no password for an interactive-token task.
+    $user = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+    $service = New-Object -ComObject 'Schedule.Service'
+    $service.Connect()
+    $task = $service.NewTask(0)
+    $task.Settings.ExecutionTimeLimit = 'PT0S'
+    $task.Principal.UserId = $user
+    $task.Principal.LogonType = 3
+    $task.Principal.RunLevel = 1
+    $trigger = $task.Triggers.Create(9)
+    $trigger.UserId = $user
+    $action = $task.Actions.Create(0)
+    $action.Path = Join-Path $env:SystemRoot 'System32\WindowsPowerShell\v1.0\powershell.exe'
+    $action.Arguments = ('-NoProfile -ExecutionPolicy Bypass -File "{0}"' -f (Join-Path $VizorDir 'vizor-runner.ps1'))
+    [void]$service.GetFolder('\').RegisterTaskDefinition($VizorTaskName, $task, 6, $user, $null, 3)
+}
+
+function Unregister-VizorResume {
+    try {
+        $service = New-Object -ComObject 'Schedule.Service'
+        $service.Connect()
+        $service.GetFolder('\').DeleteTask($VizorTaskName, 0)
+    } catch {
+        Write-VizorLocal ('the resume task was not removed: {0}' -f $_.Exception.Message)
+    }
+}
+
+function Disable-VizorStoreUpdates {
+    # Store apps that update for a user make sysprep /generalize fail (KB2769827):
+    # no automatic Store updates until the machine is sealed.
+    if (-not (Test-Path $VizorStorePolicy)) {
+        New-Item -Path $VizorStorePolicy -Force | Out-Null
+    }
+    Set-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload' -Value 2 -Type DWord
+}
+
+function Complete-VizorSequence {
+    # The machine is sealed and the end reported: stop resuming, give the Store its
+    # updates back, end the auto-logon with the build password, remove Vizor's files
+    # (the answer file, the job token) and power off.
+    Unregister-VizorResume
+    Remove-ItemProperty -Path $VizorStorePolicy -Name 'AutoDownload' -ErrorAction SilentlyContinue
+    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
+    Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
+    Remove-ItemProperty -Path $winlogon -Name 'DefaultPassword' -ErrorAction SilentlyContinue
+    Write-VizorLocal 'removing the Vizor files and powering off'
+    Set-Location -Path $env:SystemRoot
+    Remove-Item -Path $VizorDir -Recurse -Force -ErrorAction SilentlyContinue
+    Stop-Computer -Force
+}
+
 function Get-VizorStepState([string] $Name) {
     $file = Join-Path $VizorStateDir ($Name + '.state')
     if (Test-Path $file) {
@@ -160,10 +217,9 @@ try {
     exit 1
 }
 
-# Start again at every logon (auto-logon) until the sequence has ended.
-$runner = Join-Path $VizorDir 'vizor-runner.ps1'
-$command = '"{0}\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -File "{1}"' -f $env:SystemRoot, $runner
-Set-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -Value $command
+# Start again at every logon (auto-logon) until the machine is sealed, on every edition.
+Register-VizorResume
+Disable-VizorStoreUpdates
 
 foreach ($step in $VizorSteps) {
     $state = Get-VizorStepState $step.Name
@@ -176,13 +232,6 @@ foreach ($step in $VizorSteps) {
     Set-VizorStepState $step.Name 'running'
     Send-VizorStage ($step.Name + '_begins')
     $global:VizorRebootRequested = $false
-    if ($step.Seals) {
-        # The last step powers the machine off: record the end first.
-        Set-VizorStepState $step.Name 'done'
-        Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
-        Send-VizorStage ($step.Name + '_ends')
-        Send-VizorStage 'postinstall_finished'
-    }
     # Each line of output goes to Razor as it appears, so the dashboard follows the step live.
     $failure = $null
     try {
@@ -195,11 +244,8 @@ foreach ($step in $VizorSteps) {
     } catch {
         $failure = $_
     }
-    if ($step.Seals -and -not $failure) {
-        # The sealing step removed the state directory and is powering off.
-        exit 0
-    }
     if ($failure) {
+        # The step stays to be run again: the next logon (a restart, or a retry from Vizor) resumes here.
         Set-VizorStepState $step.Name 'failed'
         Send-VizorLog ('step {0} failed: {1}' -f $step.Name, ($failure | Out-String).Trim()) 'error'
         Send-VizorStage ($step.Name + '_failed')
@@ -207,10 +253,16 @@ foreach ($step in $VizorSteps) {
     }
     Set-VizorStepState $step.Name 'done'
     Send-VizorStage ($step.Name + '_ends')
+    if ($step.Seals) {
+        # Sealed (sysprep succeeded, or nothing to generalize): only now is the sequence finished.
+        Send-VizorStage 'postinstall_finished'
+        Complete-VizorSequence
+        exit 0
+    }
     if ($global:VizorRebootRequested) {
         Send-VizorLog ('step {0} needs a restart; the sequence resumes after logon' -f $step.Name)
         Restart-Computer -Force
         exit 0
     }
 }
-Remove-ItemProperty -Path $VizorRunKey -Name 'VizorRunner' -ErrorAction SilentlyContinue
+Unregister-VizorResume

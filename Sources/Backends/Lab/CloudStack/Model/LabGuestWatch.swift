@@ -10,6 +10,8 @@ public struct LabCloudStackGuestView: Sendable, Equatable {
     /// Name of the attached ISO (`attachIso`, or the ISO the VM was deployed from).
     public var isoName: String?
     public var isoIsGuestTools: Bool
+    /// `boottype`: `BIOS`, or `UEFI` for a VM deployed with UEFI firmware.
+    public var bootType: String = "BIOS"
 }
 
 /// Read-only views for the lab's guest simulation (added by the simulation,
@@ -20,7 +22,7 @@ extension LabCloudStack {
         return vms.map { vm in
             let iso = vm.isoID.flatMap { id in images.first { $0.id == id } }
             return LabCloudStackGuestView(id: vm.id, state: vm.state, bootCount: vm.bootCount, macs: vm.nics.map(\.mac),
-                                          isoName: iso?.name, isoIsGuestTools: vm.isoID == guestToolsISOID)
+                                          isoName: iso?.name, isoIsGuestTools: vm.isoID == guestToolsISOID, bootType: vm.bootType)
         }
     }
 }

@@ -18,6 +18,10 @@ struct LabGuestMachine: Sendable, Equatable {
     var cdIsIPXE: Bool
     /// The CD holds the guest tools ISO.
     var cdIsTools: Bool
+    /// The VM boots UEFI firmware (of the width `LabSimulationOptions.uefiWidth` says), not a BIOS.
+    var uefi: Bool = false
+    /// The boot disk and the disks it was cloned from, nearest first (XenServer); empty when unknown.
+    var diskChain: [String] = []
 }
 
 /// What the simulator can see and do on one lab hypervisor, as a guest inside its VMs.
@@ -40,7 +44,8 @@ struct LabXenServerGuests: LabGuestHypervisor {
         await lab.guestViews().map { view in
             LabGuestMachine(key: "xenserver/\(view.uuid)", hypervisor: name, id: view.uuid, running: view.powerState == "Running",
                             generation: view.domid, macs: view.macs, bootOrder: view.bootOrder,
-                            cdIsIPXE: view.cdName.map(Self.isIPXE) ?? false, cdIsTools: view.cdIsToolsISO)
+                            cdIsIPXE: view.cdName.map(Self.isIPXE) ?? false, cdIsTools: view.cdIsToolsISO,
+                            uefi: view.firmware.lowercased() == "uefi", diskChain: view.diskChain)
         }
     }
 
@@ -71,7 +76,8 @@ struct LabCloudStackGuests: LabGuestHypervisor {
                                    generation: Int64(view.bootCount), macs: view.macs,
                                    // An attached ISO boots first, as on an ISO-deployed CloudStack VM.
                                    bootOrder: view.isoName == nil ? "c" : "dc",
-                                   cdIsIPXE: LabXenServerGuests.isIPXE(iso), cdIsTools: view.isoIsGuestTools || iso.lowercased().contains("tools"))
+                                   cdIsIPXE: LabXenServerGuests.isIPXE(iso), cdIsTools: view.isoIsGuestTools || iso.lowercased().contains("tools"),
+                                   uefi: view.bootType.uppercased() == "UEFI")
         }
     }
 

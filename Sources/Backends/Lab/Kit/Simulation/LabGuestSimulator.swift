@@ -18,19 +18,39 @@ public struct LabGuestStatus: Sendable, Equatable {
     public var sealed: Bool
     /// Images iPXE loaded from a Vizor script, `<status> <url>` (token hidden), oldest first.
     public var fetches: [String]
+    /// Every HTTP request WinPE and Windows made, `<status> <client> <url>`
+    /// (`error` when nothing answered; token hidden), oldest first.
+    public var requests: [String]
+    /// The image Setup installed, `<index> <name>`, once it has.
+    public var installedImage: String?
+    /// Why iPXE's `boot` failed, one line a failed boot, oldest first.
+    public var bootFailures: [String] = []
 }
 
 /// The guests inside the lab's VMs. It watches the lab hypervisors; a VM that
 /// starts with the iPXE ISO in its CD drive chains to the lab Razor (boot,
 /// microkernel check-in, policy bind) and, when a policy matched, lives a
-/// Windows install: WinPE, setup, the reboots, Vizor's post-install steps
-/// with their `/svc/stage-done` events, guest metrics once the tools are in,
-/// and the power-off at the end. It exists so installs can be driven and
-/// tested end to end without a real hypervisor, at a pace the caller picks,
-/// with faults (a failing step, a hung guest) switched on at will.
+/// Windows install: WinPE, setup, the reboots, the post-install steps with
+/// their `/svc/stage-done` events, guest metrics once the tools are in, and
+/// the power-off at the end. It exists so installs can be driven and tested
+/// end to end without a real hypervisor, at a pace the caller picks, with
+/// faults (a failing step, a hung guest) switched on at will.
+///
+/// A guest booted by Vizor's own script runs what Vizor rendered, as a real
+/// machine would and with nothing else: iPXE loads the files the script
+/// names; WinPE runs the injected `winpeshl.ini` and start-up script, with
+/// `curl.exe`'s requests to exactly the URLs written there; Setup takes the
+/// edition, disk, key and locale from the answer file and stops where Setup
+/// would; the first logon runs the FirstLogonCommands and the runner they
+/// download, whose manifest, steps and restarts the guest follows as the
+/// installed edition allows (see `LabGuestWinPE.swift`, `LabGuestWindows.swift`).
+/// A guest booted by Razor's stock windows task runs Razor's own WinPE, and
+/// then the post-install steps named in the node's metadata.
 public actor LabGuestSimulator {
     /// Razor node metadata key naming the post-install steps, comma-separated
-    /// (`guest-tools,regional-settings,seal`); without it the options' list is used.
+    /// (`guest-tools,regional-settings,seal`), for guests that boot Razor's
+    /// stock windows task (whose WinPE Vizor does not render); without it the
+    /// options' list is used. Guests booted by Vizor's script never read it.
     public static let stepsMetadataKey = "vizor_post_install_steps"
 
     let razor: LabRazorServer
@@ -39,6 +59,9 @@ public actor LabGuestSimulator {
     var defaultFaults: LabGuestFaults
     var faultsByMAC: [String: LabGuestFaults] = [:]
     var tracked: [String: LabGuestTracked] = [:]
+    /// Sealed disks of machines that are gone (a VM that became a template),
+    /// by disk id: a clone of that disk boots what was sealed on it.
+    var sealedDisks: [String: LabGuestDisk] = [:]
     private var watcher: Task<Void, Never>?
 
     public init(razor: LabRazorServer, xenserver: XAPILab? = nil, cloudstack: LabCloudStack? = nil,
@@ -81,7 +104,9 @@ public actor LabGuestSimulator {
             LabGuestStatus(hypervisor: entry.machine.hypervisor, vmID: entry.machine.id, mac: entry.machine.macs.first,
                            node: entry.disk.node, activity: entry.activity, boots: entry.boots,
                            toolsInstalled: entry.disk.toolsInstalled, sealed: entry.disk.phase == .sealed,
-                           fetches: entry.fetches)
+                           fetches: entry.fetches, requests: entry.requests,
+                           installedImage: entry.disk.windows.map { "\($0.imageIndex) \($0.imageName)" },
+                           bootFailures: entry.bootFailures)
         }
     }
 
@@ -132,6 +157,9 @@ public actor LabGuestSimulator {
             }
         }
         for key in tracked.keys where key.hasPrefix(hypervisor + "/") && !present.contains(key) {
+            if let entry = tracked[key], entry.disk.phase == .sealed, let id = entry.machine.diskChain.first {
+                sealedDisks[id] = entry.disk
+            }
             tracked[key]?.walk?.cancel()
             tracked[key] = nil
         }
@@ -140,6 +168,13 @@ public actor LabGuestSimulator {
     /// The VM (re)started: whatever the guest was doing ends, a new boot begins.
     private func boot(_ key: String) {
         tracked[key]?.walk?.cancel()
+        // A disk cloned from a sealed one holds what was sealed on it.
+        if let entry = tracked[key], entry.disk.phase == .foreign,
+           let sealed = entry.machine.diskChain.dropFirst().lazy.compactMap({ self.sealedDisks[$0] }).first {
+            var copy = sealed
+            copy.node = nil
+            tracked[key]?.disk = copy
+        }
         tracked[key]?.boots += 1
         tracked[key]?.activity = "booting"
         tracked[key]?.walk = Task { await self.walk(key) }
@@ -166,6 +201,8 @@ struct LabGuestTracked {
     var activity = "off"
     var boots = 0
     var fetches: [String] = []
+    var requests: [String] = []
+    var bootFailures: [String] = []
 }
 
 /// The state a guest keeps on its disk across reboots.
@@ -186,11 +223,30 @@ struct LabGuestDisk {
 
     var phase = Phase.foreign
     var node: String?
+    /// Razor's stock task: the steps from the node metadata and their states.
     var steps: [String] = []
     var stepStates: [String: StepState] = [:]
     var attempts: [String: Int] = [:]
     var toolsInstalled = false
     var runnerEnded = false
+
+    /// Vizor's script: what Setup installed, from the answer file.
+    var windows: LabInstalledWindows?
+    /// Files on C:, by `LabScriptText.pathKey`.
+    var files: [String: [UInt8]] = [:]
+    /// What Windows starts at logon besides the FirstLogonCommands.
+    var resumeHooks: [LabResumeHook] = []
+    /// Winlogon's auto-logon: on, and logons left (`LogonCount`).
+    var autoLogon = false
+    var logonsLeft = 0
+    var firstLogonDone = false
+    /// HKLM\SOFTWARE\Policies\Microsoft\WindowsStore AutoDownload = 2.
+    var storeAutoDownloadOff = false
+    /// The Store updated a provisioned app for the logged-on user (KB2769827: sysprep /generalize fails then).
+    var storeAppsUpdatedForUser = false
+    var generalized = false
+    /// HTTP requests after the first logon that still went unanswered (`unansweredRequestsAfterFirstLogon`).
+    var unansweredSoFar = 0
 
     var bootable: Bool { phase == .setupApplied || phase == .windows || phase == .sealed }
 }

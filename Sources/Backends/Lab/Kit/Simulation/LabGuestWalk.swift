@@ -39,13 +39,27 @@ extension LabGuestSimulator {
             case "boot_local":
                 if disk(key).bootable { try await bootFromDisk(key) } else { setActivity(key, "no operating system on disk") }
             default:
-                // Vizor's own task: iPXE loads wimboot and every file the script names before WinPE can start.
-                if outcome.customTemplate, try await !ipxeLoad(key, script: outcome.script) {
+                guard outcome.customTemplate, options.winpe == .vizor else {
+                    // Razor's stock windows task (or `--winpe razor-task`): Razor's own WinPE, then the steps from the node metadata.
+                    return try await razorTaskInstall(key, node: outcome)
+                }
+                // A task of its own (Vizor's): iPXE loads wimboot and every file the script names, then WinPE runs them.
+                guard let images = try await ipxeLoad(key, script: outcome.script) else {
                     guard LabIPXELoad.failureReboots(outcome.script) else { return }
                     try await pause(LabGuestPhaseWeight.failedBootRetry)
                     return try await restart(key)
                 }
-                try await winpeInstall(key, node: outcome)
+                // `boot`: the firmware must be able to start the kernel image (wimboot) iPXE loaded.
+                let firmware: LabIPXEBoot.Firmware = machine.uefi ? .uefi(options.uefiWidth) : .bios
+                if let kernel = images.first(where: { $0.command == "kernel" }),
+                   let refusal = LabIPXEBoot.refusal(kernel.body, name: kernel.name, firmware: firmware) {
+                    tracked[key]?.bootFailures.append(refusal)
+                    setActivity(key, "iPXE: boot failed: \(refusal); waiting in the script's :failed branch")
+                    guard LabIPXELoad.failureReboots(outcome.script) else { return }
+                    try await pause(LabGuestPhaseWeight.failedBootRetry)
+                    return try await restart(key)
+                }
+                try await vizorWinPE(key, node: outcome, images: images)
             }
         }
     }
@@ -62,9 +76,12 @@ extension LabGuestSimulator {
         return nil
     }
 
-    // MARK: WinPE and setup
+    // MARK: Razor's stock windows task
 
-    private func winpeInstall(_ key: String, node: LabRazorBoot) async throws {
+    /// Razor's own WinPE (its `second-stage.ps1` and `unattended.xml`), as
+    /// Razor's node log shows it; Vizor renders none of it, so the lab plays
+    /// it from Razor's hooks, and the post-install steps from the node metadata.
+    private func razorTaskInstall(_ key: String, node: LabRazorBoot) async throws {
         let faults = currentFaults(key)
         var fresh = LabGuestDisk()
         fresh.phase = .blank
@@ -74,31 +91,16 @@ extension LabGuestSimulator {
         tracked[key]?.disk = fresh
         setActivity(key, "WinPE")
         let name = node.nodeName
-        let vizor = options.winpe == .vizor
         try await pause(LabGuestPhaseWeight.winpe)
-        if vizor {
-            await log(name, "winpe_started_node_\(node.nodeID)")
-        } else {
-            try? await razor.advanceWindowsInstall(node: name, .winpe)
-        }
+        try? await razor.advanceWindowsInstall(node: name, .winpe)
         if faults.hang == .winpe { try await hang(key) }
         try await pause(LabGuestPhaseWeight.shareMap)
-        if vizor {
-            await log(name, "net_use_try_1_exit_code_0")
-            await log(name, "start_installer")
-        } else {
-            try? await razor.advanceWindowsInstall(node: name, .secondStage)
-        }
+        try? await razor.advanceWindowsInstall(node: name, .secondStage)
         setActivity(key, "setup")
         try await pause(LabGuestPhaseWeight.setup)
         if faults.hang == .setup { try await hang(key) }
         let code = faults.setupExitCode ?? 0
-        if vizor {
-            await log(name, "setup_exit_code_\(code)")
-            if code != 0 { await log(name, "unexpected_exit_code_\(code)", severity: "error") }
-        } else {
-            try? await razor.advanceWindowsInstall(node: name, .setup(exitCode: code))
-        }
+        try? await razor.advanceWindowsInstall(node: name, .setup(exitCode: code))
         guard code == 0 else { return setActivity(key, "setup failed with exit code \(code)") }
         await stage(name, "finished")
         try Task.checkCancellation()
@@ -109,6 +111,8 @@ extension LabGuestSimulator {
     // MARK: Windows
 
     private func bootFromDisk(_ key: String) async throws {
+        // Installed from Vizor's answer file: Windows runs what was rendered (LabGuestWindows.swift).
+        if disk(key).windows != nil { return try await bootInstalledWindows(key) }
         switch disk(key).phase {
         case .setupApplied:
             setActivity(key, "Windows setup: specialize and OOBE")
@@ -131,8 +135,9 @@ extension LabGuestSimulator {
         }
     }
 
-    /// Vizor's post-install runner: each step not yet done, in order, with
-    /// `<step>_begins` / `_ends` / `_failed` stage events and its output as log lines.
+    /// The post-install steps named in the node metadata (Razor's stock task):
+    /// each step not yet done, in order, with `<step>_begins` / `_ends` /
+    /// `_failed` stage events and its output as log lines.
     private func runSteps(_ key: String) async throws {
         let steps = disk(key).steps
         for step in steps {
@@ -234,7 +239,7 @@ extension LabGuestSimulator {
         return names
     }
 
-    private func reportAgent(_ key: String) async {
+    func reportAgent(_ key: String) async {
         guard let machine = tracked[key]?.machine, let hypervisor = hypervisor(machine) else { return }
         let last = machine.macs.first.flatMap { $0.split(separator: ":").last }.flatMap { UInt8($0, radix: 16) } ?? 0
         await hypervisor.agentReport(id: machine.id, osName: options.osName, tools: options.toolsVersion,
@@ -242,7 +247,7 @@ extension LabGuestSimulator {
     }
 
     /// The guest restarts itself; the watcher sees the new boot and starts the next walk.
-    private func restart(_ key: String) async throws {
+    func restart(_ key: String) async throws {
         try Task.checkCancellation()
         setActivity(key, "restarting")
         guard let machine = tracked[key]?.machine else { return }
@@ -250,12 +255,12 @@ extension LabGuestSimulator {
     }
 
     /// Stops producing anything, running, until the walk is cancelled.
-    private func hang(_ key: String) async throws {
+    func hang(_ key: String) async throws {
         setActivity(key, "hung")
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
-    private func pause(_ units: Int) async throws {
+    func pause(_ units: Int) async throws {
         try await Task.sleep(for: options.pace.unit * units)
     }
 

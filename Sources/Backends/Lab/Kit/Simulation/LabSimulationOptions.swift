@@ -73,7 +73,8 @@ public enum LabGuestHangPoint: Sendable, Equatable, Hashable {
     }
 }
 
-/// A post-install step that fails.
+/// A post-install step that fails. For a step that runs sysprep, sysprep
+/// itself fails (it leaves no `Sysprep_succeeded.tag`).
 public struct LabGuestStepFailure: Sendable, Equatable {
     public enum Mode: String, Sendable, Equatable, CaseIterable {
         /// The first attempt fails; the retry (after a restart) succeeds.
@@ -96,26 +97,44 @@ public struct LabGuestFaults: Sendable, Equatable {
     public var hang: LabGuestHangPoint?
     /// setup.exe exits with this code instead of 0 (WinPE logs `unexpected_exit_code_N`).
     public var setupExitCode: Int?
+    /// The network comes up late: this many of the first HTTP requests
+    /// Windows makes after its first logon get no answer before their deadline.
+    public var unansweredRequestsAfterFirstLogon: Int
 
-    public init(failingStep: LabGuestStepFailure? = nil, hang: LabGuestHangPoint? = nil, setupExitCode: Int? = nil) {
+    public init(failingStep: LabGuestStepFailure? = nil, hang: LabGuestHangPoint? = nil, setupExitCode: Int? = nil,
+                unansweredRequestsAfterFirstLogon: Int = 0) {
         self.failingStep = failingStep
         self.hang = hang
         self.setupExitCode = setupExitCode
+        self.unansweredRequestsAfterFirstLogon = unansweredRequestsAfterFirstLogon
     }
 
     public static let none = LabGuestFaults()
 }
 
-/// Which WinPE start-up the guest runs, which decides its node log lines.
+/// Which WinPE a guest runs once iPXE has booted a Windows task
+/// (`vizor lab serve --winpe`).
 public enum LabGuestWinPEDialect: String, Sendable, Equatable, CaseIterable {
-    /// Vizor's injected start-up (`vizor-winpe.cmd`): `/svc/log` lines
+    /// The WinPE its boot serves, as a real machine would: for a task of
+    /// Vizor's own, iPXE loads the files Vizor's script names and WinPE runs the
+    /// rendered `winpeshl.ini` and start-up (`/svc/log` lines
     /// `winpe_started_node_<id>`, `net_use_try_1_exit_code_0`, `start_installer`,
-    /// `setup_exit_code_<n>` (and `unexpected_exit_code_<n>` at error severity);
-    /// its files come from Vizor's artefact server, so Razor logs no fetches.
+    /// `setup_exit_code_<n>`); for Razor's stock windows task, Razor's WinPE.
     case vizor
-    /// Razor's stock windows task: `get_raw_file wimboot`, `get_task_file`
-    /// `second-stage.ps1` and `unattended.xml`, `map_network_share`, `start_installer`, `exit_code=<n>`.
+    /// Razor's stock windows task's WinPE for every Windows install, Vizor's own
+    /// task included: `get_raw_file wimboot`, `get_task_file` `second-stage.ps1`
+    /// and `unattended.xml`, `map_network_share`, `start_installer`,
+    /// `exit_code=<n>`, then the post-install steps from the node metadata. The
+    /// files Vizor rendered are not read, so nothing they say is checked.
     case razorTask = "razor-task"
+}
+
+/// The machine width of a VM's UEFI firmware. iPXE built for it runs EFI
+/// images of that width only: a 32-bit (IA32) UEFI, which 32-bit Windows
+/// needs to boot under UEFI, cannot start an x86_64 EFI application.
+public enum LabGuestUEFIWidth: String, Sendable, Equatable, CaseIterable {
+    case x64
+    case ia32
 }
 
 /// Everything the simulator is told at start.
@@ -133,13 +152,23 @@ public struct LabSimulationOptions: Sendable, Equatable {
     /// What the XenServer guest agent reports once the tools are installed.
     public var toolsVersion: LabGuestToolsVersion
     public var osName: String
+    /// WinPE has `curl.exe` in `System32` (WinPE 10 1803 and later) even when none is injected.
+    public var winpeHasCurl: Bool
+    /// The Samba server behind the shares WinPE maps, when a test runs one;
+    /// nil: the lab has no SMB server and a share maps as one that is there would.
+    public var samba: LabGuestSamba?
+    /// Which WinPE the guests run (see `LabGuestWinPEDialect`).
     public var winpe: LabGuestWinPEDialect
+    /// The width of the UEFI firmware of the VMs that boot UEFI (XenServer
+    /// `HVM_boot_params.firmware`, CloudStack `boottype`); BIOS VMs ignore it.
+    public var uefiWidth: LabGuestUEFIWidth = .x64
 
     public init(pace: LabSimulationPace = .standard, pollInterval: Duration = .milliseconds(100),
                 postInstallSteps: [String] = [LabGuestStep.guestTools, "regional-settings", LabGuestStep.seal],
                 requireToolsMedia: Bool = true, faults: LabGuestFaults = .none,
                 toolsVersion: LabGuestToolsVersion = LabGuestToolsVersion(),
-                osName: String = "Microsoft Windows Server 2022 Standard", winpe: LabGuestWinPEDialect = .vizor) {
+                osName: String = "Microsoft Windows Server 2022 Standard", winpeHasCurl: Bool = true,
+                winpe: LabGuestWinPEDialect = .vizor) {
         self.pace = pace
         self.pollInterval = pollInterval
         self.postInstallSteps = postInstallSteps
@@ -147,6 +176,8 @@ public struct LabSimulationOptions: Sendable, Equatable {
         self.faults = faults
         self.toolsVersion = toolsVersion
         self.osName = osName
+        self.winpeHasCurl = winpeHasCurl
+        self.samba = nil
         self.winpe = winpe
     }
 
@@ -169,5 +200,22 @@ public struct LabGuestToolsVersion: Sendable, Equatable {
 
     var fields: [String: String] {
         ["major": String(major), "minor": String(minor), "micro": String(micro), "build": String(build)]
+    }
+}
+
+/// A Samba server WinPE's `net use` is checked against: `smbclient` connects
+/// to the share the start-up names, with the user and password written there
+/// (the password in smbclient's environment, never in its arguments), or
+/// anonymously when none is written.
+public struct LabGuestSamba: Sendable, Equatable {
+    /// Where smbd listens; the share's name comes from the UNC path.
+    public var host: String
+    public var port: Int
+    public var smbclient: String
+
+    public init(host: String = "127.0.0.1", port: Int, smbclient: String = "/usr/bin/smbclient") {
+        self.host = host
+        self.port = port
+        self.smbclient = smbclient
     }
 }

@@ -81,6 +81,8 @@ public actor InstallServing {
     public let configuration: InstallServingConfiguration
     public let exposure: ExposureManager
     public let registry: ArtefactRegistry
+    /// The latest requests the server answered, for the operator's view of what a node fetched.
+    public nonisolated let requests = InstallRequestLog()
     private var server: MediaHTTPServer?
 
     public init(configuration: InstallServingConfiguration) {
@@ -115,8 +117,10 @@ public actor InstallServing {
     }
 
     private func start(port: Int) async throws -> MediaHTTPServer {
-        try await MediaHTTPServer.start(host: configuration.bindHost, port: port, images: exposure.images,
-                                        artefacts: RegistryRoute(registry: registry), threads: 1)
+        let requests = requests
+        return try await MediaHTTPServer.start(host: configuration.bindHost, port: port, images: exposure.images,
+                                               artefacts: RegistryRoute(registry: registry), threads: 1,
+                                               accessLog: { requests.append($0) })
     }
 
     /// `http://host:port` as nodes use it.
@@ -134,6 +138,42 @@ public actor InstallServing {
         await exposure.shutdown()
         await server?.stop()
         server = nil
+    }
+}
+
+/// The latest requests the media and artefact server answered, oldest
+/// first, each with the time it ended. Job tokens are hidden (`token=…`),
+/// as everywhere Vizor shows a URL; the status tells whether it was right.
+public final class InstallRequestLog: @unchecked Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var time: Date
+        public var record: AccessLogRecord
+    }
+
+    static let limit = 4096
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+
+    public init() {}
+
+    func append(_ record: AccessLogRecord) {
+        var shown = record
+        shown.path = Self.hidingTokens(record.path)
+        lock.withLock {
+            entries.append(Entry(time: Date(), record: shown))
+            if entries.count > Self.limit { entries.removeFirst(entries.count - Self.limit) }
+        }
+    }
+
+    public var all: [Entry] { lock.withLock { entries } }
+
+    /// `token=<value>` written `token=…` in a request target.
+    public static func hidingTokens(_ target: String) -> String {
+        guard let query = target.firstIndex(of: "?") else { return target }
+        let pairs = target[target.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            pair.hasPrefix("token=") ? "token=…" : String(pair)
+        }
+        return String(target[...query]) + pairs.joined(separator: "&")
     }
 }
 

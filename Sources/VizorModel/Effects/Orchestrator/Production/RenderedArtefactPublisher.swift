@@ -77,14 +77,17 @@ public struct RenderedArtefactPublisher: InstallArtefactPublisher {
         }
         let bundle = try ArtefactBundle.render(spec, context: context, winPECurl: curl)
         await serving.registry.register(bundle, token: secret.token)
-        let steps = bundle.plan.steps.map(\.name)
         var metadata = [
-            LabGuestSimulator.stepsMetadataKey: steps.joined(separator: ","),
             "vizor_job": jobID,
             "vizor_edition": "\(edition.index):\(edition.name)",
         ]
         if media.smbShare == nil { metadata["vizor_smb"] = "not configured" }
         let task = Self.task(jobID: jobID, request: request, edition: edition, bundle: bundle, token: secret.token)
+        if task.definition.isEmpty {
+            // Razor's stock windows task runs its own WinPE, which knows nothing of Vizor's
+            // artefacts: the lab's guest takes the post-install steps from the node metadata there.
+            metadata[LabGuestSimulator.stepsMetadataKey] = bundle.plan.steps.map(\.name).joined(separator: ",")
+        }
         return PublishedArtefacts(taskName: task.name, taskDefinition: task.definition,
                                   expectedStages: bundle.plan.expectedStages, metadata: metadata,
                                   rootPassword: secret.administratorPassword)
