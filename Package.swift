@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "BootISOTests",
             dependencies: ["VizorProvisioning", "VizorMedia", "VizorChildProcess", "LabRazor", "BackendKit"],
-            swiftSettings: strict),
+            exclude: ["Support"], swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "ExposureTests",

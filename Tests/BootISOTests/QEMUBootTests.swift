@@ -64,9 +64,11 @@ struct QEMUBootTests {
         }
         defer { qemu.cancel() }
         var seen: Duration?
+        var node = ""
         while ContinuousClock.now - started < Self.perMode {
-            if try await Self.razorSawBoot(razor, mac: mac) {
+            if let found = await Self.nodeBooted(razor, mac: mac) {
                 seen = ContinuousClock.now - started
+                node = found
                 break
             }
             try await Task.sleep(for: .seconds(1))
@@ -76,16 +78,18 @@ struct QEMUBootTests {
         let elapsed = try #require(seen, "\(mode): the lab Razor saw no /svc/boot from \(mac) within \(Self.perMode); QEMU: \(outcome)")
         print("qemu \(mode.rawValue): /svc/boot from \(mac) after \(elapsed.components.seconds) s\(viaDHCP ? " via DHCP autoboot" : " via the ISO's script") (ISO \(iso.bytes) bytes, iPXE \(iso.ipxeVersion))")
         #expect(elapsed < Self.perMode)
+        // iPXE itself asked, in the firmware mode under test (`${platform}`).
+        #expect(node.contains(mode == .uefi ? "\"efi\"" : "\"pcbios\""), "\(node)")
     }
 
-    /// A node of the lab Razor whose hardware info holds `mac`: it exists
-    /// only once a `/svc/boot` carried the MAC.
-    static func razorSawBoot(_ razor: LabRazorServer, mac: String) async throws -> Bool {
+    /// The JSON of the lab Razor's node whose hardware info holds `mac`: it
+    /// exists only once a `/svc/boot` carried the MAC.
+    static func nodeBooted(_ razor: LabRazorServer, mac: String) async -> String? {
         let hyphens = mac.replacingOccurrences(of: ":", with: "-")
         for node in await razor.inventory().nodes {
             guard let json = await razor.nodeJSON(node) else { continue }
-            if json.lowercased().contains(hyphens) || json.lowercased().contains(mac) { return true }
+            if json.lowercased().contains(hyphens) || json.lowercased().contains(mac) { return json }
         }
-        return false
+        return nil
     }
 }

@@ -95,7 +95,7 @@ public struct BootISOBuilder: Sendable {
 
         let volumeSetID = "VIZOR IPXE \(version)"
         let config = """
-            # Vizor boot ISO: iPXE with the script below as its initrd.
+            # Vizor boot ISO: iPXE (ipxe.lkrn) runs /boot.ipxe, its initrd, as its script.
             DEFAULT vizor
             PROMPT 0
             TIMEOUT 0

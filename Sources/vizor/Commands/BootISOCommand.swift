@@ -1,0 +1,78 @@
+import ArgumentParser
+import BackendKit
+import Foundation
+import VizorModel
+import VizorProvisioning
+
+/// `vizor boot-iso ...`: the iPXE ISO every install boots.
+struct BootISOCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boot-iso",
+        abstract: "Build and publish the iPXE boot ISO that every install boots.",
+        discussion: "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 backend unreachable.",
+        subcommands: [Build.self]
+    )
+
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the hybrid BIOS and UEFI boot ISO that chains to the site's Razor.",
+            discussion: helpText(
+                "Uses Debian's ipxe (ipxe.lkrn, ipxe.efi), isolinux and syslinux-common, and mtools for the EFI partition; the configuration's boot_iso section names other paths. The same inputs give the same bytes.",
+                "The embedded iPXE script does DHCP on each NIC in turn and chains to <razor>/svc/boot with that NIC's MAC; when Razor fails it says so on the console and tries again.",
+                "Default output: $XDG_DATA_HOME/vizor/boot-iso/<site>/<boot_iso.name>, where `vizor boot-iso publish` looks for it.",
+                examples: ["vizor boot-iso build", "vizor boot-iso build --site prod --razor-url http://10.0.2.2:8150 --output /tmp/ipxe.iso --json"]))
+        @OptionGroup var options: SiteOptions
+        @Option(name: .customLong("razor-url"), help: "The Razor the script chains to (default: the site's razor.url); http://host:port, …/api or …/svc.")
+        var razorURL: String?
+        @Option(help: "Where to write the ISO.") var output: String?
+
+        mutating func run() async throws { try await Self.execute(options, razorURL: razorURL, output: output) }
+
+        @MainActor static func execute(_ options: SiteOptions, razorURL: String?, output: String?) async throws {
+            try await withRuntime(polling: false) { runtime in
+                let site = try resolveSite(runtime, options.site)
+                let image = try await buildBootISO(runtime, site: site, razorURL: razorURL, output: output)
+                if options.json {
+                    try printJSON(image)
+                } else {
+                    printBootISO(image)
+                }
+            }
+        }
+    }
+}
+
+/// Where `build` writes a site's ISO by default and `publish` finds it.
+@MainActor
+func defaultBootISOPath(_ runtime: VizorRuntime, site: Site) -> URL {
+    runtime.paths.data.appendingPathComponent("boot-iso").appendingPathComponent(site.name)
+        .appendingPathComponent(runtime.config?.bootISO.name ?? BootISOConfig().name)
+}
+
+@MainActor
+func buildBootISO(_ runtime: VizorRuntime, site: Site, razorURL: String?, output: String?) async throws -> BootISOImage {
+    guard let given = razorURL ?? site.razorURL else {
+        throw CLIError(.usage, "site \(site.name) has no razor.url: give the Razor the ISO chains to with --razor-url")
+    }
+    guard let service = BootISOScript.serviceBase(given) else {
+        throw CLIError(.usage, "--razor-url: expected an http(s) URL such as http://razor.example:8150, found \"\(given)\"")
+    }
+    let destination = output.map { URL(fileURLWithPath: $0) } ?? defaultBootISOPath(runtime, site: site)
+    let builder = BootISOBuilder(inputs: runtime.config?.bootISO.inputs ?? .debian,
+                                 script: BootISOScript(razorService: service, site: site.name))
+    do {
+        return try await builder.build(output: destination, scratch: runtime.paths.cache.appendingPathComponent("boot-iso"))
+    } catch let error as BackendError {
+        throw CLIError(ExitStatus(error), error.description)
+    }
+}
+
+func printBootISO(_ image: BootISOImage) {
+    let rows: [(String, String)] = [
+        ("path", image.path), ("size", "\(image.bytes) bytes"), ("sha256", image.sha256), ("site", image.site),
+        ("razor", image.razorService + "/boot"), ("ipxe", image.ipxeVersion), ("volume set", image.volumeSetID),
+        ("uefi", image.efiRunsScript ? "ipxe.efi runs the script (autoexec.ipxe)"
+            : "this ipxe.efi predates autoexec.ipxe: UEFI guests use iPXE's DHCP autoboot (the DHCP server must name Razor's bootstrap)"),
+    ]
+    for (key, value) in rows { print(key.padding(toLength: 11, withPad: " ", startingAt: 0) + value) }
+}
