@@ -10,7 +10,7 @@ struct BootISOCommand: AsyncParsableCommand {
         commandName: "boot-iso",
         abstract: "Build and publish the iPXE boot ISO that every install boots.",
         discussion: "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 backend unreachable.",
-        subcommands: [Build.self]
+        subcommands: [Build.self, Publish.self]
     )
 
     struct Build: AsyncParsableCommand {
@@ -40,6 +40,76 @@ struct BootISOCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension BootISOCommand {
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put the boot ISO on every hypervisor of the site and wait until it is ready.",
+            discussion: helpText(
+                "Builds the ISO first (the same bytes `vizor boot-iso build` makes), then, per hypervisor: nothing when every copy named boot_iso.name already has its SHA-256; otherwise publishes it. A copy with another checksum (or none) is replaced only with --replace.",
+                "CloudStack: registerIso with a URL Vizor's media server (exposure.http_bind, advertise_host) serves while this runs, bootable, OS type Other (64-bit), every zone, checksum {SHA-256}<hex> (a replaced copy is deleted first); waits until listIsos says it is ready in each zone. XenServer: not automated yet; the error says how to copy it into an ISO library.",
+                "Exit codes: 0 every hypervisor has it, 1 one failed or holds another ISO under that name, 4 one is unreachable.",
+                examples: ["vizor boot-iso publish", "vizor boot-iso publish --site prod --replace --json"]))
+        @OptionGroup var options: SiteOptions
+        @Option(name: .customLong("razor-url"), help: "The Razor the script chains to (default: the site's razor.url).")
+        var razorURL: String?
+        @Flag(help: "Replace a copy whose checksum differs from the ISO built now.") var replace = false
+
+        mutating func run() async throws { try await Self.execute(options, razorURL: razorURL, replace: replace) }
+
+        @MainActor static func execute(_ options: SiteOptions, razorURL: String?, replace: Bool) async throws {
+            try await withRuntime(polling: false) { runtime in
+                let site = try resolveSite(runtime, options.site)
+                let image = try await buildBootISO(runtime, site: site, razorURL: razorURL, output: nil)
+                let serving = try await installServing(runtime)
+                let statuses: [BootISOStatus]
+                do {
+                    statuses = try await BootISOPublisher.publish(image, name: runtime.config?.bootISO.name ?? BootISOConfig().name,
+                                                                  site: site, connected: runtime.connected, serving: serving,
+                                                                  replace: replace)
+                } catch let error as BackendError {
+                    throw CLIError(ExitStatus(error), error.operatorText)
+                }
+                await serving.stop()
+                if options.json {
+                    try printJSON(statuses)
+                } else {
+                    printTable(["SITE", "BACKEND", "ACTION", "STATUS"], statuses.map {
+                        [$0.site, $0.backend, $0.error == nil ? ($0.action ?? "") : "FAILED", $0.summary]
+                    })
+                }
+                try bootISOExit(statuses)
+            }
+        }
+    }
+}
+
+/// Exit 4 when a hypervisor was unreachable, 1 when one failed, else 0.
+func bootISOExit(_ statuses: [BootISOStatus]) throws {
+    let failed = statuses.filter { $0.error != nil }
+    if failed.contains(where: { $0.error?.kind == .unreachable || $0.error?.kind == .timeout }) {
+        throw CLIError(.unreachable, "\(failed.count) of \(statuses.count) hypervisors failed: one is unreachable")
+    }
+    if !failed.isEmpty { throw CLIError(.failure, "\(failed.count) of \(statuses.count) hypervisors failed") }
+}
+
+/// The media server, as install jobs set it up (exposure section, or the
+/// lab's loopback). The Samba account's password is resolved (and registered
+/// for redaction) like the sites' secrets.
+@MainActor
+func installServing(_ runtime: VizorRuntime) async throws -> InstallServing {
+    var sambaPassword: Secret?
+    if let reference = runtime.config?.exposure.sambaPassword {
+        do {
+            sambaPassword = try await SecretResolver(redactor: CLIEnvironment.redactor).resolve(reference)
+        } catch {
+            throw CLIError(.failure, "exposure.samba_password: \(error.message)")
+        }
+    }
+    return InstallServing(configuration: InstallServingConfiguration(exposure: runtime.config?.exposure,
+                                                                     stateDirectory: runtime.paths.state,
+                                                                     sambaPassword: sambaPassword))
 }
 
 /// Where `build` writes a site's ISO by default and `publish` finds it.

@@ -67,7 +67,7 @@ extension LabCloudStack {
             ("hypervisor", image.hypervisor.map { .string($0) }), ("domain", .string("ROOT")), ("domainid", .string(Self.rootDomainID)),
             ("isextractable", .bool(image.isExtractable)), ("bootable", image.isISO ? .bool(image.bootable) : nil),
             ("sshkeyenabled", .bool(false)), ("tags", tagsJSON(image.id)), ("directdownload", .bool(false)),
-            ("deployasis", .bool(false)), ("requireshvm", .bool(true)),
+            ("deployasis", .bool(false)), ("requireshvm", .bool(true)), ("checksum", image.checksum.map { .string($0) }),
             ("downloaddetails", .array([.obj([("datastore", .string("lab-secondary")),
                                               ("downloadPercent", .string(image.ready ? "100" : "0")),
                                               ("downloadState", .string(image.ready ? "DOWNLOADED" : "DOWNLOAD_IN_PROGRESS"))])])),

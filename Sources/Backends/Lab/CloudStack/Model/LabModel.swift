@@ -115,6 +115,9 @@ struct LabImage {
     var templateType: String
     var created: Date
     var sharedWith: Set<String> = []
+    /// `checksum` as registered (`{SHA-256}hex`, or plain hex for MD5); the
+    /// TemplateResponse's `checksum` field.
+    var checksum: String?
 }
 
 struct LabNic { var id: String, networkID: String, mac: String, ip: String }
