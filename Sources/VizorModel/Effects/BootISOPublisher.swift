@@ -4,7 +4,7 @@ import VizorProvisioning
 
 /// The boot ISO on one hypervisor of a site, as `doctor` and `boot-iso
 /// publish` report it.
-public struct BootISOStatus: Sendable, Equatable, Codable {
+public struct BootISOStatus: Sendable, Equatable, Encodable {
     public var site: String
     public var backend: String
     public var name: String
@@ -48,15 +48,6 @@ public struct BootISOStatus: Sendable, Equatable, Codable {
         try c.encode(present, forKey: .present)
         try c.encode(ready, forKey: .ready)
         try c.encode(current, forKey: .current)
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(site: try c.decode(String.self, forKey: .site), backend: try c.decode(String.self, forKey: .backend),
-                  name: try c.decode(String.self, forKey: .name),
-                  expectedSHA256: try c.decodeIfPresent(String.self, forKey: .expectedSHA256),
-                  copies: try c.decode([BootISOCopy].self, forKey: .copies),
-                  action: try c.decodeIfPresent(String.self, forKey: .action))
     }
 
     /// One line for an operator.

@@ -4,6 +4,12 @@ import Foundation
 import VizorModel
 import VizorProvisioning
 
+/// `--razor-url`, shared by build and publish.
+struct RazorURLOption: ParsableArguments {
+    @Option(name: .customLong("razor-url"), help: "The Razor the script chains to (default: the site's razor.url); http://host:port, …/api or …/svc.")
+    var razorURL: String?
+}
+
 /// `vizor boot-iso ...`: the iPXE ISO every install boots.
 struct BootISOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,11 +28,10 @@ struct BootISOCommand: AsyncParsableCommand {
                 "Default output: $XDG_DATA_HOME/vizor/boot-iso/<site>/<boot_iso.name>, where `vizor boot-iso publish` looks for it.",
                 examples: ["vizor boot-iso build", "vizor boot-iso build --site prod --razor-url http://10.0.2.2:8150 --output /tmp/ipxe.iso --json"]))
         @OptionGroup var options: SiteOptions
-        @Option(name: .customLong("razor-url"), help: "The Razor the script chains to (default: the site's razor.url); http://host:port, …/api or …/svc.")
-        var razorURL: String?
+        @OptionGroup var razor: RazorURLOption
         @Option(help: "Where to write the ISO.") var output: String?
 
-        mutating func run() async throws { try await Self.execute(options, razorURL: razorURL, output: output) }
+        mutating func run() async throws { try await Self.execute(options, razorURL: razor.razorURL, output: output) }
 
         @MainActor static func execute(_ options: SiteOptions, razorURL: String?, output: String?) async throws {
             try await withRuntime(polling: false) { runtime in
@@ -52,11 +57,10 @@ extension BootISOCommand {
                 "Exit codes: 0 every hypervisor has it, 1 one failed or holds another ISO under that name, 4 one is unreachable.",
                 examples: ["vizor boot-iso publish", "vizor boot-iso publish --site prod --replace --json"]))
         @OptionGroup var options: SiteOptions
-        @Option(name: .customLong("razor-url"), help: "The Razor the script chains to (default: the site's razor.url).")
-        var razorURL: String?
+        @OptionGroup var razor: RazorURLOption
         @Flag(help: "Replace a copy whose checksum differs from the ISO built now.") var replace = false
 
-        mutating func run() async throws { try await Self.execute(options, razorURL: razorURL, replace: replace) }
+        mutating func run() async throws { try await Self.execute(options, razorURL: razor.razorURL, replace: replace) }
 
         @MainActor static func execute(_ options: SiteOptions, razorURL: String?, replace: Bool) async throws {
             try await withRuntime(polling: false) { runtime in
