@@ -47,6 +47,18 @@ import VizorProvisioning
             // Another Razor URL is another ISO: the published one is outdated again.
             let stale = try await BootISOPublisher.status(connected, site: site, name: "ipxe.iso", expectedSHA256: String(repeating: "0", count: 64))
             #expect(stale.first { $0.backend == "cloudstack" }?.summary.contains("checksum differs") == true)
+
+            // What `vizor doctor` shows, per hypervisor.
+            let checks = await Doctor.bootISOChecks(connected, name: "ipxe.iso", expected: ["lab": image.sha256])
+            #expect(checks.map(\.target) == ["xenserver: ipxe.iso", "cloudstack: ipxe.iso"])
+            #expect(checks.allSatisfy { $0.ok && $0.backend == "boot-iso" && $0.site == "lab" })
+            #expect(checks[1].detail.contains("checksum matches"))
+            #expect(checks[0].detail.contains("no checksum recorded") && checks[0].hint?.contains("--replace") == true)
+            let outdated = await Doctor.bootISOChecks(connected, name: "ipxe.iso", expected: ["lab": String(repeating: "0", count: 64)])
+            #expect(outdated[1].ok == false && outdated[1].hint == "run `vizor boot-iso publish --site lab --replace`")
+            let missing = await Doctor.bootISOChecks(connected, name: "nope.iso", expected: ["lab": image.sha256])
+            #expect(missing.count == 2 && missing.allSatisfy { !$0.ok && $0.detail == "nope.iso is missing" })
+            #expect(missing.allSatisfy { $0.hint == "run `vizor boot-iso publish --site lab`" && $0.errorKind == "notFound" })
         } catch {
             await serving.stop()
             await suite.stop()

@@ -153,3 +153,51 @@ public enum BootISOPublisher {
         status.action = copies.isEmpty ? "published" : "replaced"
     }
 }
+
+extension Doctor {
+    /// One `doctor` line per hypervisor: is the boot ISO there, ready, and
+    /// the one `vizor boot-iso build` makes now? Missing, not ready, or a
+    /// Vizor-published copy with another checksum fail; a copy registered
+    /// by hand (no checksum recorded) passes with a note.
+    public static func bootISOChecks(_ connected: ConnectedSites, name: String,
+                                     expected: [String: String?]) async -> [DoctorCheck] {
+        var checks: [DoctorCheck] = []
+        for site in connected.sites {
+            let started = Date()
+            let statuses = (try? await BootISOPublisher.status(connected, site: site, name: name,
+                                                               expectedSHA256: expected[site.name] ?? nil)) ?? []
+            for status in statuses {
+                let milliseconds = Int((Date().timeIntervalSince(started) * 1000).rounded())
+                let outdated = status.present && status.expectedSHA256 != nil
+                    && status.copies.contains { $0.sha256 != nil && $0.sha256 != status.expectedSHA256 }
+                let ok = status.error == nil && status.ready && !outdated
+                var hint: String?
+                if status.error == nil, !status.present {
+                    hint = "run `vizor boot-iso publish --site \(site.name)`"
+                } else if outdated || (status.present && !status.current && status.expectedSHA256 != nil) {
+                    hint = "run `vizor boot-iso publish --site \(site.name) --replace`"
+                }
+                checks.append(DoctorCheck(site: site.name, backend: "boot-iso", target: "\(status.backend): \(name)", ok: ok,
+                                          milliseconds: milliseconds, detail: status.error?.message ?? status.summary,
+                                          errorKind: status.error?.kind.rawValue ?? (ok ? nil : BackendError.Kind.notFound.rawValue),
+                                          hint: status.error?.hint ?? hint))
+            }
+        }
+        return checks
+    }
+}
+
+extension BootISOPublisher {
+    /// Why an install on `kind` at `site` cannot boot: the boot ISO `name`
+    /// is on none of its zones or ISO libraries. Nil when it is there, or
+    /// when the hypervisor cannot be asked now (the job then waits for it).
+    public static func missing(_ connected: ConnectedSites, site: String, kind: HypervisorKind, name: String) async -> BackendError? {
+        guard let backendKind = BackendKindName(rawValue: kind.rawValue),
+              let host = connected.backends[BackendID(site: site, kind: backendKind)]?.hypervisor as? any BootISOHost,
+              let copies = try? await host.bootISOCopies(name: name) else { return nil }
+        guard copies.isEmpty else { return nil }
+        return BackendError(.notFound, backend: "vizor",
+                            message: "the boot ISO \(name) is not on \(site) (\(kind.rawValue)): every install boots it",
+                            hint: "run `vizor boot-iso build --site \(site)` then `vizor boot-iso publish --site \(site)`")
+    }
+}

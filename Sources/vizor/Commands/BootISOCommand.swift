@@ -89,6 +89,18 @@ extension BootISOCommand {
     }
 }
 
+/// Refuses installs whose hypervisor lacks their boot ISO, before any job
+/// exists (exit 3), naming the commands that put it there.
+@MainActor
+func checkBootISO(_ requests: [InstallRequest], connected: ConnectedSites) async throws {
+    var asked = Set<String>()
+    for request in requests where asked.insert("\(request.site)/\(request.hypervisor.rawValue)/\(request.bootISO)").inserted {
+        if let missing = await BootISOPublisher.missing(connected, site: request.site, kind: request.hypervisor, name: request.bootISO) {
+            throw CLIError(.notFound, missing.operatorText)
+        }
+    }
+}
+
 /// Exit 4 when a hypervisor was unreachable, 1 when one failed, else 0.
 func bootISOExit(_ statuses: [BootISOStatus]) throws {
     let failed = statuses.filter { $0.error != nil }

@@ -41,6 +41,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @MainActor static func execute(_ requests: [InstallRequest], secret: String, json: Bool) async throws {
         try await withRuntime(polling: false) { runtime in
+            try await checkBootISO(requests, connected: runtime.connected)
             let session = try await InstallSession.start(runtime)
             var ids: [String] = []
             for request in requests {

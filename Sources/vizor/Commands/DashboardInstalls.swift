@@ -64,8 +64,16 @@ final class DashboardInstalls {
         // The end of the job reaches the operator as a notification from the
         // journal feed (as for jobs other processes drive); only a failure
         // outside the journal is announced here.
+        let connected = runtime.connected
         drivers[jobID] = Task { @MainActor [weak self] in
             do {
+                if let missing = await BootISOPublisher.missing(connected, site: request.site, kind: request.hypervisor,
+                                                                name: request.bootISO) {
+                    secrets.remove(job: jobID)
+                    self?.announce("install \(jobID) refused, nothing was created: \(missing.operatorText)")
+                    self?.drivers[jobID] = nil
+                    return
+                }
                 _ = try await orchestrator.submit(request, id: jobID)
                 let finished = try await orchestrator.runAll([jobID])
                 if let job = finished.first(where: { $0.id == jobID }), job.status != .failed { secrets.remove(job: jobID) }

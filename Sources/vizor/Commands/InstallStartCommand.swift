@@ -118,6 +118,7 @@ extension InstallCommand {
         /// exists; an unreachable platform is not refused: the job waits for it.
         @MainActor static func checkHypervisor(_ request: InstallRequest, session: InstallSession) async throws {
             guard let hypervisor = try? await session.backends.hypervisor(site: request.site, kind: request.hypervisor) else { return }
+            try await checkBootISO([request], connected: session.runtime.connected)
             do {
                 try await hypervisor.preflight(request.containerSpec(name: request.machineName))
             } catch let error as BackendError where error.kind == .unreachable || error.kind == .timeout {
