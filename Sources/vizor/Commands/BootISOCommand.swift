@@ -53,7 +53,7 @@ extension BootISOCommand {
             abstract: "Put the boot ISO on every hypervisor of the site and wait until it is ready.",
             discussion: helpText(
                 "Builds the ISO first (the same bytes `vizor boot-iso build` makes), then, per hypervisor: nothing when every copy named boot_iso.name already has its SHA-256; otherwise publishes it. A copy with another checksum (or none) is replaced only with --replace.",
-                "CloudStack: registerIso with a URL Vizor's media server (exposure.http_bind, advertise_host) serves while this runs, bootable, OS type Other (64-bit), every zone, checksum {SHA-256}<hex> (a replaced copy is deleted first); waits until listIsos says it is ready in each zone. XenServer: not automated yet; the error says how to copy it into an ISO library.",
+                "CloudStack: registerIso with a URL Vizor's media server (exposure.http_bind, advertise_host) serves while this runs, bootable, OS type Other (64-bit), every zone, checksum {SHA-256}<hex> (a replaced copy is deleted first); waits until listIsos says it is ready in each zone. XenServer: imported into the pool's first ISO library (VDI.create with other_config:vizor-sha256, then PUT /import_raw_vdi).",
                 "Exit codes: 0 every hypervisor has it, 1 one failed or holds another ISO under that name, 4 one is unreachable.",
                 examples: ["vizor boot-iso publish", "vizor boot-iso publish --site prod --replace --json"]))
         @OptionGroup var options: SiteOptions
