@@ -2,6 +2,7 @@ import BackendKit
 import Foundation
 import LabCloudStack
 import Testing
+import TestSupport
 import VizorCloudStack
 
 /// The boot ISO on the lab CloudStack, with the calls the real product takes:
@@ -12,6 +13,8 @@ import VizorCloudStack
 /// - the TemplateResponse (api/.../response/TemplateResponse.java) carries
 ///   the registered `checksum`, one row per zone, `isready` once secondary
 ///   storage has it;
+/// - secondary storage downloads the URL and checks the bytes against the
+///   checksum before the ISO is ready; the lab fetches loopback URLs only;
 /// - `deleteIso` (DeleteIsoCmd) is asynchronous, and refused while a VM has
 ///   the ISO attached (TemplateManagerImpl.deleteIso checks the VMs using it).
 @Suite struct BootISOPublishTests {
@@ -35,6 +38,22 @@ import VizorCloudStack
             #expect(rows.count == 2)
             #expect(rows.allSatisfy { $0.checksum == "{SHA-256}" + Self.sha && $0.bootable && $0.osTypeName == "Other (64-bit)" })
             #expect(try await hypervisor.bootISOCopies(name: "vizor-ipxe.iso") == copies)
+        }
+    }
+
+    /// Secondary storage downloads the URL before the ISO is ready: a URL
+    /// nothing answers leaves it failed, and the wait says so.
+    @Test func anISOWhoseURLCannotBeDownloadedFailsInsteadOfBecomingReady() async throws {
+        try await withLab { lab in
+            var bad = upload()
+            bad.url = "http://127.0.0.1:\(closedLoopbackPort())/artefacts/boot-iso-lab/vizor-ipxe.iso?token=t"
+            do {
+                _ = try await lab.hypervisor().publishBootISO(bad, removing: [])
+                Issue.record("an ISO nobody serves became ready")
+            } catch let error as BackendError {
+                #expect(error.kind == .remoteFailure, "\(error)")
+                #expect(error.message.contains("will not become ready") && error.message.contains("Unable to download"), "\(error)")
+            }
         }
     }
 

@@ -64,6 +64,11 @@ extension LabCloudStack {
                              sizeBytes: 1_048_576, format: "ISO", templateType: "USER", created: Date(),
                              checksum: call.p["checksum"])
         images.append(image)
+        if let source = URL(string: url), ["127.0.0.1", "localhost", "::1"].contains(source.host ?? "") {
+            images[images.count - 1].download = .running
+            let id = image.id, checksum = image.checksum
+            Task { await self.download(id, from: source, checksum: checksum) }
+        }
         return .object(["count": .int(zoneList.count), "iso": .array(zoneList.map { imageJSON(image, zoneID: $0) })])
     }
 
