@@ -58,9 +58,11 @@ struct QEMUBootTests {
         let started = ContinuousClock.now
         // QEMU runs in a process group of its own; cancelling the task (the
         // node was seen, or the deadline passed) sends it SIGTERM then SIGKILL.
+        // coreutils' timeout bounds it as well, should this process die first.
+        let bound = String(Int(Self.perMode.components.seconds) + 15)
         let qemu = Task {
-            try await ChildProcess("/usr/bin/qemu-system-x86_64", arguments, timeout: Self.perMode,
-                                   displayName: "qemu-system-x86_64 (\(mode.rawValue))").run()
+            try await ChildProcess("/usr/bin/timeout", ["-s", "KILL", bound, "/usr/bin/qemu-system-x86_64"] + arguments,
+                                   timeout: Self.perMode, displayName: "qemu-system-x86_64 (\(mode.rawValue))").run()
         }
         defer { qemu.cancel() }
         var seen: Duration?
