@@ -43,8 +43,11 @@ final class DashboardInstalls {
         let request: InstallRequest
         let session: InstallSession
         do {
-            request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
-                                       catalog: runtime.store.state.catalog)
+            var made = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
+                                        catalog: runtime.store.state.catalog)
+            // The configuration's boot_iso.name (the wizard has no field for it).
+            if let name = runtime.config?.bootISO.name { made.bootISO = name }
+            request = made
             guard let started = self.session else {
                 return "cannot start the install: the install machinery did not start (see the log)"
             }
