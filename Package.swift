@@ -226,7 +226,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "BootISOTests",
-            dependencies: ["VizorProvisioning", "VizorMedia", "VizorChildProcess", "LabRazor", "BackendKit"],
+            dependencies: ["VizorProvisioning", "VizorMedia", "VizorChildProcess", "LabRazor", "BackendKit", "TestSupport"],
             exclude: ["Support"], swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(

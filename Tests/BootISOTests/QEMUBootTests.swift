@@ -2,6 +2,7 @@ import BackendKit
 import Foundation
 import LabRazor
 import Testing
+import TestSupport
 import VizorChildProcess
 import VizorProvisioning
 
@@ -24,9 +25,17 @@ struct QEMUBootTests {
         try await boot(mode: .uefi, mac: "52:54:00:b0:07:02")
     }
 
+    /// The first NIC gets no DHCP answer (its frames go to a UDP port
+    /// nobody reads): the script gives up on it after its attempts and boots
+    /// from the second, whose MAC alone reaches Razor.
+    @Test func aNICWithoutDHCPIsPassedOverForTheNextOne() async throws {
+        let silent = closedLoopbackPort(udp: true)
+        try await boot(mode: .bios, mac: "52:54:00:b0:07:04", silentNIC: (mac: "52:54:00:b0:07:03", port: silent))
+    }
+
     enum Mode: String { case bios, uefi }
 
-    func boot(mode: Mode, mac: String) async throws {
+    func boot(mode: Mode, mac: String, silentNIC: (mac: String, port: Int)? = nil) async throws {
         let razor = try await LabRazorServer.start()
         defer { Task { await razor.stop() } }
         let port = try #require(URL(string: razor.baseURL)?.port)
@@ -47,8 +56,12 @@ struct QEMUBootTests {
         if viaDHCP { netdev += ",bootfile=http://10.0.2.2:\(port)/api/microkernel/bootstrap?nic_max=1" }
         var arguments = ["-accel", "tcg", "-m", mode == .uefi ? "512" : "256", "-display", "none", "-no-reboot",
                          "-serial", "none", "-parallel", "none",
-                         "-cdrom", iso.path, "-boot", "d",
-                         "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,mac=\(mac),romfile="]
+                         "-cdrom", iso.path, "-boot", "d"]
+        if let silentNIC {
+            arguments += ["-netdev", "socket,id=dead,udp=127.0.0.1:\(silentNIC.port),localaddr=127.0.0.1:0",
+                          "-device", "virtio-net-pci,netdev=dead,mac=\(silentNIC.mac),romfile="]
+        }
+        arguments += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,mac=\(mac),romfile="]
         if mode == .uefi {
             let vars = work.appendingPathComponent("OVMF_VARS.fd")
             try FileManager.default.copyItem(atPath: "/usr/share/OVMF/OVMF_VARS.fd", toPath: vars.path)
@@ -82,6 +95,10 @@ struct QEMUBootTests {
         #expect(elapsed < Self.perMode)
         // iPXE itself asked, in the firmware mode under test (`${platform}`).
         #expect(node.contains(mode == .uefi ? "\"efi\"" : "\"pcbios\""), "\(node)")
+        if let silentNIC {
+            let hyphens = silentNIC.mac.replacingOccurrences(of: ":", with: "-")
+            #expect(!node.lowercased().contains(hyphens) && !node.lowercased().contains(silentNIC.mac), "\(node)")
+        }
     }
 
     /// The JSON of the lab Razor's node whose hardware info holds `mac`: it
@@ -95,3 +112,4 @@ struct QEMUBootTests {
         return nil
     }
 }
+
