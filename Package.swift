@@ -105,7 +105,7 @@ let package = Package(
             path: "Sources/Backends/Razor", swiftSettings: strict),
         .target(
             name: "VizorProvisioning",
-            dependencies: ["BackendKit", "VizorMedia"],
+            dependencies: ["BackendKit", "VizorMedia", "VizorChildProcess", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Backends/Provisioning", swiftSettings: strict),
         .target(
             name: "VizorExposure",
@@ -239,6 +239,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "BootISOTests",
+            dependencies: ["VizorProvisioning", "VizorMedia", "VizorChildProcess", "LabRazor", "BackendKit", "TestSupport"],
+            exclude: ["Support"], swiftSettings: strict),
         .testTarget(name: "ProvisioningTests", dependencies: ["VizorProvisioning"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "ExposureTests",

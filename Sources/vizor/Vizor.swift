@@ -15,7 +15,7 @@ struct Vizor: AsyncParsableCommand {
         subcommands: [
             LabCommand.self, ConfigCommand.self, VMCommand.self, TemplateCommand.self, DoctorCommand.self,
             CompletionsCommand.self, CatalogCommand.self, MediaCommand.self, InstallCommand.self, BuildCommand.self,
-            AgentCommand.self,
+            AgentCommand.self, BootISOCommand.self,
         ]
     )
 

@@ -185,6 +185,39 @@ struct InstallCLITests {
         #expect(records.isEmpty, "nothing exposed: \(records)")
     }
 
+    @Test(arguments: ["xenserver", "cloudstack"])
+    func anInstallWhoseBootISOIsMissingIsRefusedWithTheCommandThatPublishesIt(backend: String) throws {
+        let home = try Home()
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        let start = backend == "xenserver" ? Self.startXen : Self.startCloud
+        let run = try Self.run(start + ["--hostname", "noboot", "--boot-iso", "vizor-missing.iso", "--wait"], home, timeout: 60)
+        #expect(run.status == 3, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("the boot ISO vizor-missing.iso is not on lab (\(backend))"), "\(run.stderr)")
+        #expect(run.stderr.contains("vizor boot-iso build --site lab") && run.stderr.contains("vizor boot-iso publish --site lab"),
+                "\(run.stderr)")
+        let list = try Self.run(["install", "list", "--json"], home, timeout: 30)
+        #expect((Self.json(list.stdout) as? [Any])?.isEmpty == true, "nothing journaled: \(list.stdout)")
+        // A build plan naming the same ISO is refused as a whole, before any job.
+        let plan = home.root.appendingPathComponent("plan.yaml")
+        let iso = home.root.appendingPathComponent("data/vizor/lab-media/Windows_Server_2022_x64_en-US.iso").path
+        let zone = backend == "cloudstack" ? ", zone: lab-zone-1, offering: Medium Instance" : ""
+        try """
+            name: "{edition}-{hypervisor}"
+            images:
+              - image: w2022
+                path: \(iso)
+                editions:
+                  - {index: 1, name: Windows Server 2022 Standard}
+            targets:
+              - {site: lab, hypervisor: \(backend)\(zone), boot_iso: vizor-missing.iso}
+            """.write(to: plan, atomically: true, encoding: .utf8)
+        let build = try Self.run(["build", plan.path], home, timeout: 60)
+        #expect(build.status == 3, "\(build.stdout)\n\(build.stderr)")
+        #expect(build.stderr.contains("vizor boot-iso publish --site lab"), "\(build.stderr)")
+        let after = try Self.run(["install", "list", "--json"], home, timeout: 30)
+        #expect((Self.json(after.stdout) as? [Any])?.isEmpty == true, "nothing journaled: \(after.stdout)")
+    }
+
     @Test func aFailingInstallExitsNonZeroAndCleanupRemovesItsLeftovers() throws {
         var home = try Home()
         defer { try? FileManager.default.removeItem(at: home.root) }

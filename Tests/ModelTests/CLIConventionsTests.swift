@@ -48,7 +48,12 @@ private let exitCases: [ExitCase] = [
     ExitCase(arguments: install + ["--image", "Windows_Server_2022_x64_en-US.iso", "--edition", "99"], status: 3),
     // The OS template is checked on the hypervisor before anything is journaled.
     ExitCase(arguments: install + ["--image", "Windows_Server_2022_x64_en-US.iso", "--os-template", "Windows 3.11"], status: 3),
+    // The boot ISO: an unknown site, and an install whose boot ISO the hypervisor lacks (before any job).
+    ExitCase(arguments: ["boot-iso", "build", "--site", "nowhere"], status: 3),
+    ExitCase(arguments: ["boot-iso", "publish", "--site", "nowhere", "--json"], status: 3),
+    ExitCase(arguments: install + ["--image", "Windows_Server_2022_x64_en-US.iso", "--boot-iso", "no-such-boot.iso"], status: 3),
     // 2: only for arguments and options.
+    ExitCase(arguments: ["boot-iso", "build", "--razor-url", "ftp://razor.example"], status: 2),
     ExitCase(arguments: ["no-such-command"], status: 2),
     ExitCase(arguments: ["catalog", "list", "--arch", "sparc"], status: 2),
     ExitCase(arguments: ["catalog", "scan", "--jobs", "0"], status: 2),

@@ -35,6 +35,14 @@ struct BuildPlanTests {
         #expect(requests.allSatisfy { $0.makePublic && $0.serviceOffering == "Medium Instance" })
         let rows = BuildReport.rows(requests, jobs: Array(repeating: nil, count: requests.count))
         #expect(rows.count == 8 && rows.allSatisfy { $0[5] == "planned" })
+        #expect(requests.allSatisfy { $0.bootISO == "ipxe.iso" })
+    }
+
+    @Test func aTargetWithoutBootISOBootsTheConfiguredOne() throws {
+        let plan = Self.plan.replacingOccurrences(of: "copy_to_zones: [lab-zone-1]}", with: "boot_iso: other.iso}")
+        let requests = try BuildPlan.parse(plan).requests(defaultBootISO: "site-ipxe.iso")
+        #expect(requests.filter { $0.location == "lab-zone-1" }.allSatisfy { $0.bootISO == "site-ipxe.iso" })
+        #expect(requests.filter { $0.location == "lab-zone-2" }.allSatisfy { $0.bootISO == "other.iso" })
     }
 
     @Test(arguments: ["images: []\ntargets: []", "images: [{image: x, path: /x.iso, editions: []}]\ntargets: [{site: lab, hypervisor: xenserver}]",

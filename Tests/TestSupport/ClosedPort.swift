@@ -7,8 +7,9 @@ import Darwin
 /// A loopback TCP port nothing listens on: bound by the kernel's choice,
 /// then closed, so a connection to it is refused at once. Shared by the
 /// test targets that check how clients meet a backend that is down.
-public func closedLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// With `udp`, a UDP port nothing reads (frames sent there are lost).
+public func closedLoopbackPort(udp: Bool = false) -> Int {
+    let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0, "socket() failed")
     defer { close(fd) }
     var address = sockaddr_in()

@@ -21,11 +21,14 @@ VIZOR_BUILD_PACKAGES=(
 # exposure tests, tmux for the end-to-end tests, nginx and wrk for the
 # benchmarks' references, openssl for test certificates, procps (pkill),
 # xxd (a secret command in the CLI tests), python3 with venv for the Python
-# clients, debootstrap and man-db for the package tests.
+# clients, debootstrap and man-db for the package tests; the boot ISO's
+# pieces (ipxe, isolinux, syslinux-common, mtools for its EFI partition) and
+# the QEMU judge that boots it with SeaBIOS and OVMF (qemu-system-x86, ovmf).
 VIZOR_TEST_PACKAGES=(
   tmux genisoimage wimtools udftools p7zip-full
   fuse3 samba smbclient nginx wrk curl openssl procps xxd
   python3 python3-venv debootstrap man-db openssh-server openssh-client
+  ipxe isolinux syslinux-common mtools qemu-system-x86 ovmf
 )
 
 # Python tools the tests run (independent clients and fixture makers),

@@ -1,4 +1,5 @@
 import Foundation
+import VizorProvisioning
 
 /// Vizor's configuration: sites and their endpoints, media, exposure and
 /// install defaults. Loaded from `$XDG_CONFIG_HOME/vizor/config.yaml`;
@@ -10,6 +11,8 @@ public struct VizorConfig: Sendable, Equatable {
     public var installDefaults: InstallDefaults
     /// Dashboard preferences.
     public var ui = UIConfig()
+    /// The boot ISO's pieces and its name on the platforms (`boot_iso:`).
+    public var bootISO = BootISOConfig()
     /// The file it came from, for messages.
     public var file: String
 
@@ -20,6 +23,18 @@ public struct VizorConfig: Sendable, Equatable {
         self.exposure = exposure
         self.installDefaults = installDefaults
         self.file = file
+    }
+}
+
+/// The boot ISO (`boot_iso:` in the file): where `vizor boot-iso build`
+/// finds Debian's iPXE, ISOLINUX and mtools, and the name the ISO has on
+/// CloudStack and XenServer (what installs boot, `--boot-iso`).
+public struct BootISOConfig: Sendable, Equatable {
+    public var name: String
+    public var inputs: BootISOInputs
+    public init(name: String = "ipxe.iso", inputs: BootISOInputs = .debian) {
+        self.name = name
+        self.inputs = inputs
     }
 }
 

@@ -70,6 +70,16 @@ public enum ConfigExample {
           #   amd64: /srv/vizor/curl/curl-amd64.exe
           #   x86: /srv/vizor/curl/curl-x86.exe
 
+        # The iPXE boot ISO every install boots (vizor boot-iso build / publish):
+        # the name it has on CloudStack and XenServer, and where Debian's ipxe,
+        # isolinux, syslinux-common and mtools put its pieces (the defaults).
+        boot_iso:
+          name: ipxe.iso
+          # ipxe_lkrn: /usr/lib/ipxe/ipxe.lkrn
+          # ipxe_efi: /usr/lib/ipxe/ipxe.efi
+          # isolinux: /usr/lib/ISOLINUX/isolinux.bin
+          # ldlinux: /usr/lib/syslinux/modules/bios/ldlinux.c32
+
         # Starting values for new installs.
         install_defaults:
           locale: en-US

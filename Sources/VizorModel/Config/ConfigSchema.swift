@@ -5,7 +5,7 @@ import Yams
 extension NodeReader {
     mutating func config(_ root: Node) -> VizorConfig {
         var config = VizorConfig(sites: [], file: file)
-        guard let pairs = mapping(root, "", allowed: ["default_site", "sites", "exposure", "install_defaults", "ui"]) else {
+        guard let pairs = mapping(root, "", allowed: ["default_site", "sites", "exposure", "install_defaults", "ui", "boot_iso"]) else {
             return config
         }
         for (name, node) in pairs {
@@ -14,6 +14,7 @@ extension NodeReader {
             case "sites": config.sites = sites(node)
             case "exposure": config.exposure = exposure(node)
             case "ui": config.ui = ui(node)
+            case "boot_iso": config.bootISO = bootISO(node)
             default: config.installDefaults = installDefaults(node)
             }
         }
@@ -23,6 +24,39 @@ extension NodeReader {
         if let chosen = config.defaultSite, !config.sites.contains(where: { $0.name == chosen }) {
             let node = pairs.first { $0.0 == "default_site" }?.1
             fail(node, "default_site", "names no site of `sites` (\(config.sites.map(\.name).joined(separator: ", ")))")
+        }
+        return config
+    }
+
+    /// `boot_iso:` where the boot ISO's pieces are on this host, and the
+    /// name it has on the platforms.
+    private mutating func bootISO(_ node: Node) -> BootISOConfig {
+        var config = BootISOConfig()
+        let paths = ["ipxe_lkrn", "ipxe_efi", "isolinux", "ldlinux", "mtools"]
+        guard let pairs = mapping(node, "boot_iso", allowed: ["name"] + paths) else { return config }
+        for (name, value) in pairs {
+            let key = "boot_iso.\(name)"
+            guard let text = string(value, key) else { continue }
+            if name == "name" {
+                guard !text.isEmpty, text.count <= 200, !text.contains("/"), !text.hasPrefix("."),
+                      text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    fail(value, key, "expected a file name without spaces or slashes such as ipxe.iso, found \"\(text)\"")
+                    continue
+                }
+                config.name = text
+                continue
+            }
+            guard text.hasPrefix("/") else {
+                fail(value, key, "must be an absolute path on this host, found \"\(text)\"")
+                continue
+            }
+            switch name {
+            case "ipxe_lkrn": config.inputs.ipxeLkrn = text
+            case "ipxe_efi": config.inputs.ipxeEFI = text
+            case "isolinux": config.inputs.isolinux = text
+            case "ldlinux": config.inputs.ldlinux = text
+            default: config.inputs.mtools = text
+            }
         }
         return config
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackendKit
 import Foundation
 import VizorModel
+import VizorStore
 
 /// `vizor build PLAN.yaml`: a batch of installs crossing images, editions,
 /// targets and locales, run within each site's concurrency limit.
@@ -22,7 +23,9 @@ struct BuildCommand: AsyncParsableCommand {
         guard let text = try? String(contentsOfFile: plan, encoding: .utf8) else {
             throw CLIError(.notFound, "cannot read the plan file \(plan)")
         }
-        let requests = try call { try BuildPlan.parse(text).requests() }
+        // The configuration's boot_iso.name, for targets that name no boot ISO.
+        let configured = try? ConfigLoader.load(VizorRuntime.configFile(XDGPaths()))
+        let requests = try call { try BuildPlan.parse(text).requests(defaultBootISO: configured?.bootISO.name ?? BootISOConfig().name) }
         guard dryRun else {
             try await runPlan(requests)
             return
@@ -41,6 +44,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @MainActor static func execute(_ requests: [InstallRequest], secret: String, json: Bool) async throws {
         try await withRuntime(polling: false) { runtime in
+            try await checkBootISO(requests, connected: runtime.connected)
             let session = try await InstallSession.start(runtime)
             var ids: [String] = []
             for request in requests {

@@ -40,15 +40,26 @@ final class DashboardInstalls {
         guard let password = values["password"], !password.isEmpty else { return "no Administrator password; nothing was started" }
         let request: InstallRequest
         do {
-            request = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
-                                       catalog: runtime.store.state.catalog)
+            var made = try Self.request(values, edition: edition, defaultSite: runtime.store.state.sites.first?.name ?? "lab",
+                                        catalog: runtime.store.state.catalog)
+            // The configuration's boot_iso.name (the wizard has no field for it).
+            if let name = runtime.config?.bootISO.name { made.bootISO = name }
+            request = made
         } catch {
             return "cannot start the install: \(error)"
         }
         let jobID = InstallOrchestrator.newJobID()
         let submission = AgentSubmission(id: jobID, request: request, administratorPassword: password)
+        let connected = runtime.connected
         submissions[jobID] = Task { @MainActor [weak self] in
             do {
+                // A site without its boot ISO is refused before anything is created.
+                if let missing = await BootISOPublisher.missing(connected, site: request.site, kind: request.hypervisor,
+                                                                name: request.bootISO) {
+                    self?.announce("install \(jobID) refused, nothing was created: \(missing.operatorText)")
+                    self?.submissions[jobID] = nil
+                    return
+                }
                 _ = try await submitToAgent(submission)
             } catch let error as CLIError {
                 self?.announce("install \(jobID) was not started: \(error.message)")

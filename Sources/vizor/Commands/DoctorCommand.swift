@@ -1,6 +1,28 @@
 import ArgumentParser
 import Foundation
 import VizorModel
+import VizorProvisioning
+
+/// The boot ISO on every hypervisor, against the ISO `boot-iso build` makes
+/// now (built into the cache to learn its checksum).
+@MainActor
+func bootISOChecks(_ runtime: VizorRuntime, _ connected: ConnectedSites) async -> [DoctorCheck] {
+    var expected: [String: String?] = [:]
+    let scratch = runtime.paths.cache.appendingPathComponent("boot-iso")
+    for site in connected.sites {
+        guard let razor = site.razorURL, let service = BootISOScript.serviceBase(razor) else {
+            expected[site.name] = .some(nil)
+            continue
+        }
+        let output = scratch.appendingPathComponent("doctor-\(site.name).iso")
+        let image = try? await BootISOBuilder(inputs: runtime.config?.bootISO.inputs ?? .debian,
+                                              script: BootISOScript(razorService: service, site: site.name))
+            .build(output: output, scratch: scratch)
+        try? FileManager.default.removeItem(at: output)
+        expected[site.name] = .some(image?.sha256)
+    }
+    return await Doctor.bootISOChecks(connected, name: runtime.config?.bootISO.name ?? BootISOConfig().name, expected: expected)
+}
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +44,9 @@ struct DoctorCommand: AsyncParsableCommand {
                 let site = try resolveSite(runtime, name)
                 connected.sites = [site]
             }
-            let checks = await Doctor.run(connected, timeout: timeout,
+            var checks = await Doctor.run(connected, timeout: timeout,
                                           winPECurl: runtime.config?.exposure.winPECurl ?? WinPECurlFiles())
+            checks += await bootISOChecks(runtime, connected)
             if options.json {
                 try printJSON(checks)
             } else {

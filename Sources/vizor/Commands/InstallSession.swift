@@ -22,18 +22,7 @@ struct InstallSession {
     static func start(_ runtime: VizorRuntime, owner: String? = nil) async throws -> InstallSession {
         let journal = try openJournal()
         let state = runtime.paths.state
-        // The Samba account's password, resolved (and registered for redaction) like the sites' secrets.
-        var sambaPassword: Secret?
-        if let reference = runtime.config?.exposure.sambaPassword {
-            do {
-                sambaPassword = try await SecretResolver(redactor: CLIEnvironment.redactor).resolve(reference)
-            } catch {
-                throw CLIError(.failure, "exposure.samba_password: \(error.message)")
-            }
-        }
-        let serving = InstallServing(configuration: InstallServingConfiguration(exposure: runtime.config?.exposure,
-                                                                                 stateDirectory: state,
-                                                                                 sambaPassword: sambaPassword))
+        let serving = try await installServing(runtime)
         let secrets = JobSecretStore(directory: state.appendingPathComponent("install-secrets"))
         let catalogURL = MediaCatalogStore.defaultURL(paths: runtime.paths)
         let lookup = CatalogImageLookup { id in

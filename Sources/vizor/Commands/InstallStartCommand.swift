@@ -31,7 +31,8 @@ extension InstallCommand {
         @Option(name: .long, help: "The VM's firmware.") var firmware: Firmware = .bios
         @Option(name: .long, help: "XenServer install template or CloudStack OS type (default: from the edition, e.g. \"Windows 11\" / \"Windows 11 (64-bit)\", \"Windows Server 2022 (64-bit)\").")
         var osTemplate: String?
-        @Option(name: .long, help: "The iPXE boot ISO known to the platform.") var bootIso = "ipxe.iso"
+        @Option(name: .long, help: "The iPXE boot ISO known to the platform (default: the configuration's boot_iso.name, ipxe.iso).")
+        var bootIso: String?
         @Option(name: .long, help: "Guest tools ISO inserted after the first boot ('none' to leave the CD).") var toolsIso = "guest-tools.iso"
         @Option(name: .long, help: "Image: catalog id, unique id prefix or ISO file name.",
                 completion: .custom(imageCompletions)) var image: String
@@ -78,8 +79,9 @@ extension InstallCommand {
                 let chosen = try Self.edition(options.edition, in: found)
                 let packs = options.languagePack.isEmpty ? [] : try await Self.catalogLanguagePacks(site: site, paths: runtime.paths)
                 let defaults = runtime.config?.installDefaults ?? InstallDefaults()
-                let request = try Self.request(options, kind: options.backend, firmware: options.firmware, site: site.name,
+                var request = try Self.request(options, kind: options.backend, firmware: options.firmware, site: site.name,
                                                image: found, edition: chosen, available: packs, defaults: defaults)
+                if options.bootIso == nil, let name = runtime.config?.bootISO.name { request.bootISO = name }
                 let session = try await InstallSession.start(runtime)
                 try await Self.checkLocation(request, session: session)
                 try await Self.checkHypervisor(request, session: session)
@@ -132,6 +134,7 @@ extension InstallCommand {
         /// exists; an unreachable platform is not refused: the job waits for it.
         @MainActor static func checkHypervisor(_ request: InstallRequest, session: InstallSession) async throws {
             guard let hypervisor = try? await session.backends.hypervisor(site: request.site, kind: request.hypervisor) else { return }
+            try await checkBootISO([request], connected: session.runtime.connected)
             do {
                 try await hypervisor.preflight(request.containerSpec(name: request.machineName))
             } catch let error as BackendError where error.kind == .unreachable || error.kind == .timeout {
@@ -156,7 +159,7 @@ extension InstallCommand {
             choices.diskGiB = options.disk
             choices.firmware = firmware
             choices.osTemplate = options.osTemplate
-            choices.bootISO = options.bootIso
+            choices.bootISO = options.bootIso ?? BootISOConfig().name
             choices.guestToolsISO = options.toolsIso == "none" ? nil : options.toolsIso
             choices.locale = options.locale ?? defaults.locale
             choices.keyboard = options.keyboard ?? (options.locale == nil ? defaults.keyboard : nil)

@@ -59,7 +59,10 @@ public struct CSTemplate: Sendable, Equatable {
     public var isPublic: Bool, isFeatured: Bool, bootable: Bool
     public var sizeBytes: Int64, templateType: String
     public var tags: [String: String]
+    /// As registered: `{SHA-256}hex`, `{MD5}hex` or plain hex (MD5).
+    public var checksum: String?
     init(_ v: CSValue) {
+        checksum = v["checksum"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         id = v["id"]?.string ?? ""; name = v["name"]?.string ?? ""; displayText = v["displaytext"]?.string ?? ""
         isReady = v["isready"]?.bool ?? false; status = v["status"]?.string ?? ""
         zoneID = v["zoneid"]?.string ?? ""; zoneName = v["zonename"]?.string ?? ""

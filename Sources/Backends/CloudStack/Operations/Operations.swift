@@ -43,11 +43,13 @@ extension CloudStackClient {
 
     /// Registers an ISO by URL (synchronous; the answer is list-shaped). It is
     /// not usable until `waitUntilReady` sees `isready`.
+    /// `checksum` takes the form registerIso documents: `{SHA-256}hex`
+    /// (plain hex is read as MD5); secondary storage checks the download against it.
     public func registerIso(name: String, url: String, zoneID: String, osTypeID: String? = nil, bootable: Bool = true,
-                            isPublic: Bool = false) async throws -> CSTemplate {
+                            isPublic: Bool = false, checksum: String? = nil) async throws -> CSTemplate {
         let answer = try await call("registerIso", compact([
             "name": name, "displaytext": name, "url": url, "zoneid": zoneID, "ostypeid": osTypeID,
-            "bootable": String(bootable), "ispublic": String(isPublic),
+            "bootable": String(bootable), "ispublic": String(isPublic), "checksum": checksum,
         ]))
         guard let first = answer["iso"]?.array?.first else {
             throw BackendError(.protocolViolation, backend: cloudstackBackendName, message: "registerIso answered without an iso")
@@ -209,6 +211,11 @@ extension CloudStackClient {
         CSTemplate(try await run("copyTemplate", ["id": id, "sourcezoneid": sourceZoneID,
                                                   "destzoneids": destinationZoneIDs.joined(separator: ",")],
                                  timeout: configuration.jobs.templateTimeout)["template"] ?? .null)
+    }
+
+    /// deleteIso (async): every zone, or only `zoneID`.
+    public func deleteIso(id: String, zoneID: String? = nil) async throws {
+        _ = try await run("deleteIso", compact(["id": id, "zoneid": zoneID]))
     }
 
     public func deleteTemplate(id: String, zoneID: String? = nil) async throws {

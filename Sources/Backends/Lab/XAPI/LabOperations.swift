@@ -7,7 +7,7 @@ extension XAPILab {
         "VM.hard_shutdown": 1, "VM.shutdown": 1, "VM.clean_reboot": 1, "VM.hard_reboot": 1, "VM.destroy": 1,
         "VM.set_memory_limits": 5, "VM.set_memory": 2, "VM.set_VCPUs_max": 2, "VM.set_VCPUs_at_startup": 2,
         "VM.set_is_a_template": 2, "VBD.create": 1, "VBD.insert": 2, "VBD.eject": 1, "VBD.destroy": 1, "VIF.create": 1,
-        "VIF.destroy": 1, "VDI.destroy": 1, "task.destroy": 1, "task.cancel": 1, "event.from": 3, "event.inject": 2,
+        "VIF.destroy": 1, "VDI.destroy": 1, "VDI.create": 1, "task.destroy": 1, "task.cancel": 1, "event.from": 3, "event.inject": 2,
     ]
 
     @discardableResult
@@ -65,6 +65,7 @@ extension XAPILab {
             let f = try db.fields(a[0].s, "vif")
             db.link(f["VM"]!.s, "VIFs", a[0].s, add: false); db.link(f["network"]!.s, "VIFs", a[0].s, add: false)
             db.remove(a[0].s); return .str("")
+        case ("VDI", "create"): return .str(try createVDI(a[0].map))
         case ("VDI", "destroy"):
             let f = try db.fields(a[0].s, "vdi")
             if !f["VBDs"]!.strings.isEmpty { throw LabFault("VDI_IN_USE", a[0].s, "destroy") }

@@ -24,6 +24,8 @@ public actor XAPILab {
     var db = LabDatabase()
     var seedRefs = LabSeedRefs()
     var sessions: [String: (user: String, lastActive: ContinuousClock.Instant)] = [:]
+    /// What `import_raw_vdi` wrote, by VDI ref.
+    var importedContent: [String: Data] = [:]
     var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     var nextDomID: Int64 = 1
     var stopped = false
@@ -155,7 +157,7 @@ public actor XAPILab {
     static let methodList = ["session.login_with_password", "session.logout", "event.from", "task.get_record", "task.destroy",
                              "VM.get_all_records", "VM.clone", "VM.copy", "VM.provision", "VM.start", "VM.clean_shutdown",
                              "VM.hard_shutdown", "VM.clean_reboot", "VM.hard_reboot", "VM.destroy", "VBD.create", "VBD.insert",
-                             "VBD.eject", "VIF.create", "VDI.destroy", "system.listMethods"]
+                             "VBD.eject", "VIF.create", "VDI.create", "VDI.destroy", "system.listMethods"]
 
     // MARK: Sessions
 

@@ -48,6 +48,14 @@ public final class XAPILabServer: LabServer {
         router.post("/", use: xml)
         router.post("/**", use: xml)
         router.on("/**", method: .options) { _, _ in Response(status: .ok, headers: Self.cors) }
+        router.put("/import_raw_vdi") { request, _ in
+            let buffer = try await request.body.collect(upTo: 1 << 30)
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            let answer = await lab.importRaw(query: query, body: Data(buffer.readableBytesView))
+            return Response(status: .init(code: answer.status), headers: [.contentType: "text/plain"],
+                            body: .init(byteBuffer: ByteBuffer(string: answer.message)))
+        }
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let logger = Self.quietLogger()
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),

@@ -83,8 +83,9 @@ extension BridgeISOWriter {
         d.put32(UInt32(lPath), at: 140)
         d.put32be(UInt32(mPath), at: 148)
         d.put(record(name: [0], sector: root.isoSector, length: root.isoLength, directory: true), at: 156)
-        for field in [190, 318, 446] { d.putText("", at: field, length: 128) }
-        d.putText("VIZOR SAMPLE LIBRARY", at: 574, length: 128)
+        d.putText(volumeSetID, at: 190, length: 128)
+        for field in [318, 446] { d.putText("", at: field, length: 128) }
+        d.putText(applicationID, at: 574, length: 128)
         for field in [702, 739, 776] { d.putText("", at: field, length: 37) }
         d.put(isoDate17(), at: 813)
         d.put(isoDate17(), at: 830)
@@ -171,7 +172,8 @@ extension BridgeISOWriter {
         func entry(_ node: Node, at offset: Int) {
             catalog[offset] = 0x88
             let sectors = max(1, min(0xFFFF, (node.file!.size + 511) / 512))
-            catalog.put16(UInt16(node === bios ? min(sectors, 8) : sectors), at: offset + 6)
+            let biosSectors = boot.biosLoadSectors ?? UInt16(min(sectors, 8))
+            catalog.put16(node === bios ? biosSectors : UInt16(sectors), at: offset + 6)
             catalog.put32(UInt32(Self.partitionStart + node.udfDataBlock), at: offset + 8)
         }
         if let first = bios ?? efi { entry(first, at: 32) }

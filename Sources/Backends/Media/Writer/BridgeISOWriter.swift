@@ -25,9 +25,20 @@ public struct SampleFile: Sendable {
 public struct SampleBoot: Sendable {
     public var biosImage: String?
     public var efiImage: String?
-    public init(biosImage: String? = nil, efiImage: String? = nil) {
+    /// 512-byte sectors the BIOS loads of `biosImage` (nil: the image's size,
+    /// at most 8). ISOLINUX wants 4 (`-boot-load-size 4`).
+    public var biosLoadSectors: UInt16?
+    /// Patch a boot information table into `biosImage` at byte 8 (as
+    /// `-boot-info-table` does): the primary descriptor's sector, the image's
+    /// sector and length, and the 32-bit sum of its bytes from 64 on.
+    /// ISOLINUX finds itself on the disc with it.
+    public var biosInfoTable: Bool
+    public init(biosImage: String? = nil, efiImage: String? = nil, biosLoadSectors: UInt16? = nil,
+                biosInfoTable: Bool = false) {
         self.biosImage = biosImage
         self.efiImage = efiImage
+        self.biosLoadSectors = biosLoadSectors
+        self.biosInfoTable = biosInfoTable
     }
 }
 
@@ -43,13 +54,20 @@ public struct BridgeISOWriter {
     public var files: [SampleFile]
     public var boot: SampleBoot
     public var date: Date
+    /// The primary descriptor's volume set identifier (128 a-characters).
+    public var volumeSetID: String
+    /// The primary descriptor's application identifier.
+    public var applicationID: String
 
     public init(label: String, files: [SampleFile], boot: SampleBoot = SampleBoot(),
-                date: Date = Date(timeIntervalSince1970: 1_700_000_000)) {
+                date: Date = Date(timeIntervalSince1970: 1_700_000_000), volumeSetID: String = "",
+                applicationID: String = "VIZOR SAMPLE LIBRARY") {
         self.label = label
         self.files = files
         self.boot = boot
         self.date = date
+        self.volumeSetID = volumeSetID
+        self.applicationID = applicationID
     }
 
     final class Node {
@@ -180,8 +198,13 @@ public struct BridgeISOWriter {
         for node in all {
             try put(fileEntry(node), sector: absolute(node.udfEntry))
             if let file = node.file {
+                let patchTable = boot.biosInfoTable && node.path == boot.biosImage
                 for run in file.runs where !run.bytes.isEmpty {
-                    try put(run.bytes, sector: absolute(node.udfDataBlock), offset: run.offset)
+                    var bytes = run.bytes
+                    if patchTable, run.offset == 0 {
+                        try Self.patchBootInfoTable(&bytes, imageSector: absolute(node.udfDataBlock), size: file.size)
+                    }
+                    try put(bytes, sector: absolute(node.udfDataBlock), offset: run.offset)
                 }
             }
         }
@@ -198,5 +221,31 @@ public struct BridgeISOWriter {
         try put(anchor(location: totalSectors - 1), sector: totalSectors - 1)
         try put(fileSetDescriptor(root: root), sector: absolute(0))
         try put(terminating(location: 1), sector: absolute(1))
+    }
+}
+
+extension BridgeISOWriter {
+    /// The boot information table of El Torito no-emulation images (the
+    /// layout genisoimage documents for `-boot-info-table`): at byte 8 the
+    /// primary volume descriptor's sector (16), at 12 the image's own sector,
+    /// at 16 its length in bytes, at 20 the sum of its 32-bit little-endian
+    /// words from byte 64 on; bytes 24-63 are zero.
+    static func patchBootInfoTable(_ bytes: inout [UInt8], imageSector: Int, size: UInt64) throws {
+        guard UInt64(bytes.count) == size, bytes.count >= 64 else {
+            throw MediaError.corrupt("the BIOS boot image is \(bytes.count) bytes: too short for a boot information table")
+        }
+        var sum: UInt32 = 0
+        var offset = 64
+        while offset < bytes.count {
+            var word: UInt32 = 0
+            for i in 0..<4 where offset + i < bytes.count { word |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
+            sum &+= word
+            offset += 4
+        }
+        bytes.put32(16, at: 8)
+        bytes.put32(UInt32(imageSector), at: 12)
+        bytes.put32(UInt32(truncatingIfNeeded: size), at: 16)
+        bytes.put32(sum, at: 20)
+        for i in 24..<64 { bytes[i] = 0 }
     }
 }

@@ -10,6 +10,13 @@ public struct Artefact: Sendable, Equatable {
     public var carriesSecrets: Bool
 
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    public init(name: String, contentType: String, body: [UInt8], carriesSecrets: Bool) {
+        self.name = name
+        self.contentType = contentType
+        self.body = body
+        self.carriesSecrets = carriesSecrets
+    }
 }
 
 /// Every artefact of one job, rendered for one node from one validated spec.

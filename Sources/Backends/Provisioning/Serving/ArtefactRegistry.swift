@@ -75,6 +75,9 @@ public actor ArtefactRegistry {
     }
 
     private var jobs: [String: Entry] = [:]
+    /// Files offered for download outside any job (the boot ISO while a
+    /// platform fetches it), by the first path segment, with their token.
+    private var offers: [String: (token: String, artefact: Artefact)] = [:]
     /// The latest deliveries, oldest first; bounded so a long-running process keeps little.
     private var recent: [ArtefactDelivery] = []
     static let recentLimit = 512
@@ -93,6 +96,16 @@ public actor ArtefactRegistry {
             throw BackendError(.notFound, backend: provisioningBackendName, message: "no artefacts registered for job \(job)")
         }
         jobs[job] = Entry(bundle: try entry.bundle.bound(to: node), token: entry.token, node: node.lowercased(), boundAt: Date())
+    }
+
+    /// Offers `artefact` at `/<key>/<artefact.name>?token=<token>` until
+    /// `withdraw(key)`; for a platform that downloads a file by URL.
+    public func offer(_ artefact: Artefact, key: String, token: String) {
+        offers[key] = (token, artefact)
+    }
+
+    public func withdraw(_ key: String) {
+        offers[key] = nil
     }
 
     /// Forgets a job; its URLs answer 404 from then on.
@@ -115,6 +128,14 @@ public actor ArtefactRegistry {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard segments.count == 2, !segments.contains(where: { $0 == "." || $0 == ".." || $0.contains("\\") }) else {
             return .error(400, "expected /<job>/<file>")
+        }
+        if let offer = offers[segments[0]] {
+            guard let token = request.token, constantTimeEqual(token, offer.token) else {
+                return .error(403, "missing or wrong token")
+            }
+            guard segments[1] == offer.artefact.name else { return .error(404, "no such file") }
+            return ArtefactResponse(status: 200, contentType: offer.artefact.contentType, headers: ["Cache-Control": "no-store"],
+                                    body: offer.artefact.body)
         }
         guard let entry = jobs[segments[0]] else { return .error(404, "unknown job") }
         guard let token = request.token, constantTimeEqual(token, entry.token) else {

@@ -190,15 +190,9 @@ public actor XapiSession {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: kind == .xmlrpc ? "text/xml" : "application/json")
         request.headers.add(name: "User-Agent", value: "vizor")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        try await checkPin()
-        requestCount += 1
-        bytesSent += body.count
-        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000)
         let bytes: [UInt8]
         do {
-            let response = try await http.execute(request, deadline: deadline)
+            let response = try await execute(request, body: body, timeout: timeout)
             var buffer = try await response.body.collect(upTo: 512 * 1024 * 1024)
             bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             bytesReceived += bytes.count
@@ -216,6 +210,44 @@ public actor XapiSession {
             return kind == .xmlrpc ? try XMLRPCCodec.decodeResponse(bytes) : try JSONRPCCodec.decodeResponse(bytes)
         } catch let error as XapiCodecError {
             throw BackendError(.protocolViolation, backend: xenserverBackendName, message: "\(method): unreadable answer (\(error.message))")
+        }
+    }
+
+    /// Sends `request` with `body` under a deadline, after the certificate
+    /// pin check, counting the traffic.
+    private func execute(_ request: HTTPClientRequest, body: [UInt8], timeout: Duration) async throws -> HTTPClientResponse {
+        var request = request
+        request.body = .bytes(ByteBuffer(bytes: body))
+        try await checkPin()
+        requestCount += 1
+        bytesSent += body.count
+        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+            + timeout.components.attoseconds / 1_000_000_000)
+        return try await http.execute(request, deadline: deadline)
+    }
+
+    /// An HTTP PUT to one of xapi's handlers (`/import_raw_vdi`), with this
+    /// session's `session_id` added to `query`; HTTP 200 or an error.
+    public func put(_ path: String, query: [(String, String)], body: [UInt8], timeout: Duration) async throws {
+        let ref = try await currentSession()
+        var components = URLComponents()
+        components.queryItems = ([("session_id", ref)] + query).map { URLQueryItem(name: $0.0, value: $0.1) }
+        var request = HTTPClientRequest(url: baseURL + path + "?" + (components.percentEncodedQuery ?? ""))
+        request.method = .PUT
+        request.headers.add(name: "User-Agent", value: "vizor")
+        request.headers.add(name: "Content-Length", value: String(body.count))
+        do {
+            let response = try await execute(request, body: body, timeout: timeout)
+            var buffer = try await response.body.collect(upTo: 64 * 1024)
+            let text = buffer.readString(length: buffer.readableBytes) ?? ""
+            guard response.status == .ok else {
+                throw BackendError(.remoteFailure, backend: xenserverBackendName,
+                                   message: "PUT \(path): the pool answered HTTP \(response.status.code)\(text.isEmpty ? "" : ": " + text)")
+            }
+        } catch let error as BackendError {
+            throw error
+        } catch {
+            throw Self.transportError(error, method: "PUT " + path, url: baseURL, timeout: timeout)
         }
     }
 

@@ -20,6 +20,10 @@ public struct XenSR: Sendable, Equatable {
 public struct XenVDI: Sendable, Equatable {
     public var ref: String, uuid: String, name: String, srRef: String
     public var virtualSize: Int64, isToolsISO: Bool, readOnly: Bool
+    /// `missing` (an SR scan no longer finds the file).
+    public var missing: Bool = false
+    /// `other_config:vizor-sha256`, set when Vizor published it.
+    public var sha256: String?
 }
 
 public struct XenNetwork: Sendable, Equatable {
@@ -119,7 +123,8 @@ enum XenRecords {
 
     static func vdi(_ ref: String, _ r: XapiValue) -> XenVDI {
         XenVDI(ref: ref, uuid: r["uuid"].text, name: r["name_label"].text, srRef: r["SR"].text,
-               virtualSize: r["virtual_size"].int64 ?? 0, isToolsISO: r["is_tools_iso"].bool ?? false, readOnly: r["read_only"].bool ?? false)
+               virtualSize: r["virtual_size"].int64 ?? 0, isToolsISO: r["is_tools_iso"].bool ?? false, readOnly: r["read_only"].bool ?? false,
+               missing: r["missing"].bool ?? false, sha256: r["other_config"].stringMap["vizor-sha256"])
     }
 
     static func network(_ ref: String, _ r: XapiValue) -> XenNetwork {

@@ -83,8 +83,10 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
         return plan
     }
 
-    /// One request per image edition × target × locale, in plan order.
-    public func requests() -> [InstallRequest] {
+    /// One request per image edition × target × locale, in plan order; a
+    /// target without `boot_iso` boots `defaultBootISO` (the configuration's
+    /// `boot_iso.name`).
+    public func requests(defaultBootISO: String = "ipxe.iso") -> [InstallRequest] {
         var result: [InstallRequest] = []
         let localeList = (locales?.isEmpty == false ? locales : nil) ?? [options?["locale"] ?? "en-US"]
         for image in images {
@@ -95,7 +97,8 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
                                       "locale": locale, "hypervisor": target.hypervisor.rawValue, "site": target.site]
                         var templateName = name ?? "{edition}-{locale}-{hypervisor}"
                         for (key, value) in values { templateName = templateName.replacingOccurrences(of: "{\(key)}", with: value) }
-                        result.append(request(image: image, edition: edition, target: target, locale: locale, name: templateName))
+                        result.append(request(image: image, edition: edition, target: target, locale: locale, name: templateName,
+                                              defaultBootISO: defaultBootISO))
                     }
                 }
             }
@@ -106,7 +109,8 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
     /// One job through the mapping the wizard and `vizor install start` share:
     /// the OS template comes from the edition unless the target names one.
     /// The plan has no catalog facts, so the edition is known by its name.
-    func request(image: Image, edition: Edition, target: Target, locale: String, name templateName: String) -> InstallRequest {
+    func request(image: Image, edition: Edition, target: Target, locale: String, name templateName: String,
+                 defaultBootISO: String = "ipxe.iso") -> InstallRequest {
         var jobOptions = options ?? [:]
         var choices = InstallChoices(site: target.site, hypervisor: target.hypervisor,
                                      edition: .init(imageID: image.image, imagePath: image.path, index: edition.index, name: edition.name),
@@ -120,7 +124,7 @@ public struct BuildPlan: Sendable, Equatable, Decodable {
         choices.diskGiB = target.diskGiB ?? 40
         choices.firmware = target.firmware ?? .bios
         choices.osTemplate = target.osTemplate
-        choices.bootISO = target.bootISO ?? "ipxe.iso"
+        choices.bootISO = target.bootISO ?? defaultBootISO
         choices.guestToolsISO = target.toolsISO ?? "guest-tools.iso"
         choices.locale = locale
         choices.keyboard = jobOptions.removeValue(forKey: "keyboard")

@@ -14,6 +14,7 @@ extension LabCloudStack {
         "createTemplate": "org.apache.cloudstack.api.command.user.template.CreateTemplateCmd",
         "copyTemplate": "org.apache.cloudstack.api.command.user.template.CopyTemplateCmd",
         "deleteTemplate": "org.apache.cloudstack.api.command.user.template.DeleteTemplateCmd",
+        "deleteIso": "org.apache.cloudstack.api.command.user.iso.DeleteIsoCmd",
         "createTags": "org.apache.cloudstack.api.command.user.tag.CreateTagsCmd",
         "deleteTags": "org.apache.cloudstack.api.command.user.tag.DeleteTagsCmd",
     ]

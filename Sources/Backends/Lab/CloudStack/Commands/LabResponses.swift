@@ -52,6 +52,12 @@ extension LabCloudStack {
         ])
     }
 
+    static func status(_ image: LabImage) -> String {
+        if case .failed(let reason)? = image.download { return "Failed: " + reason }
+        if image.ready { return image.isISO ? "Successfully Installed" : "Download Complete" }
+        return image.isISO ? "0% Downloaded" : "Creating"
+    }
+
     func imageJSON(_ image: LabImage, zoneID: String) -> LabJSON {
         let os = osTypes.first { $0.id == image.osTypeID }
         return .obj([
@@ -61,13 +67,13 @@ extension LabCloudStack {
             ("isfeatured", .bool(image.isFeatured)), ("crossZones", .bool(false)),
             ("ostypeid", .string(image.osTypeID)), ("ostypename", os.map { .string($0.description) }),
             ("account", .string(image.owner)), ("zoneid", .string(zoneID)), ("zonename", .string(zoneName(zoneID))),
-            ("status", .string(image.ready ? (image.isISO ? "Successfully Installed" : "Download Complete") : (image.isISO ? "0% Downloaded" : "Creating"))),
+            ("status", .string(Self.status(image))),
             ("size", image.ready ? .int(image.sizeBytes) : nil), ("physicalsize", image.ready ? .int(image.sizeBytes) : nil),
             ("templatetype", image.isISO ? nil : .string(image.templateType)),
             ("hypervisor", image.hypervisor.map { .string($0) }), ("domain", .string("ROOT")), ("domainid", .string(Self.rootDomainID)),
             ("isextractable", .bool(image.isExtractable)), ("bootable", image.isISO ? .bool(image.bootable) : nil),
             ("sshkeyenabled", .bool(false)), ("tags", tagsJSON(image.id)), ("directdownload", .bool(false)),
-            ("deployasis", .bool(false)), ("requireshvm", .bool(true)),
+            ("deployasis", .bool(false)), ("requireshvm", .bool(true)), ("checksum", image.checksum.map { .string($0) }),
             ("downloaddetails", .array([.obj([("datastore", .string("lab-secondary")),
                                               ("downloadPercent", .string(image.ready ? "100" : "0")),
                                               ("downloadState", .string(image.ready ? "DOWNLOADED" : "DOWNLOAD_IN_PROGRESS"))])])),

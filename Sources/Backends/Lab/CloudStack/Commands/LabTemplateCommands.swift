@@ -61,8 +61,14 @@ extension LabCloudStack {
                              isPublic: call.flag("ispublic") ?? false, isFeatured: call.flag("isfeatured") ?? false,
                              bootable: call.flag("bootable") ?? true,
                              readyAt: clock.now.advanced(by: duration(for: "registerIso")), ready: false,
-                             sizeBytes: 1_048_576, format: "ISO", templateType: "USER", created: Date())
+                             sizeBytes: 1_048_576, format: "ISO", templateType: "USER", created: Date(),
+                             checksum: call.p["checksum"])
         images.append(image)
+        if let source = URL(string: url), ["127.0.0.1", "localhost", "::1"].contains(source.host ?? "") {
+            images[images.count - 1].download = .running
+            let id = image.id, checksum = image.checksum
+            Task { await self.download(id, from: source, checksum: checksum) }
+        }
         return .object(["count": .int(zoneList.count), "iso": .array(zoneList.map { imageJSON(image, zoneID: $0) })])
     }
 
@@ -152,6 +158,20 @@ extension LabCloudStack {
             throw LabAPIError.param("Template \(images[index].id) is not available in source zone \(source)")
         }
         let jobID = enqueue(call, .copyTemplate(template: images[index].id, zones: zoneList), instanceType: "Template", instanceID: images[index].id)
+        return .obj([("jobid", .string(jobID))])
+    }
+
+    /// deleteIso (async, DeleteIsoCmd): refused while a VM has the ISO
+    /// attached (TemplateManagerImpl.deleteIso lists the VMs using it first).
+    func deleteIso(_ call: LabCall) throws -> LabJSON {
+        let index = try ownedImage(call)
+        guard images[index].isISO else { throw LabAPIError.invalid(call.command, "id", images[index].id) }
+        if let zone = call.p["zoneid"], !images[index].zoneIDs.contains(zone) { throw LabAPIError.invalid(call.command, "zoneid", zone) }
+        if vms.contains(where: { $0.isoID == images[index].id && $0.state != "Expunging" }) {
+            throw LabAPIError.param("Unable to delete iso, as it's used by other vms")
+        }
+        let jobID = enqueue(call, .deleteTemplate(template: images[index].id, zone: call.p["zoneid"]), instanceType: "Iso",
+                            instanceID: images[index].id)
         return .obj([("jobid", .string(jobID))])
     }
 

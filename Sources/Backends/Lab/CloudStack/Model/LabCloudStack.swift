@@ -222,6 +222,7 @@ public actor LabCloudStack {
             complete(jobAt: index)
         }
         for index in images.indices where !images[index].ready {
+            guard images[index].download == nil || images[index].download == .done else { continue }
             if let readyAt = images[index].readyAt, readyAt <= now { images[index].ready = true }
         }
         let expunged = vms.filter { vm in vm.expungeAt.map { $0 <= now } ?? false }.map(\.id)

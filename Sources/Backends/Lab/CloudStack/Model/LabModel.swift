@@ -115,6 +115,16 @@ struct LabImage {
     var templateType: String
     var created: Date
     var sharedWith: Set<String> = []
+    /// `checksum` as registered (`{SHA-256}hex`, or plain hex for MD5); the
+    /// TemplateResponse's `checksum` field.
+    var checksum: String?
+    /// Secondary storage's download of a loopback URL: nil (not fetched:
+    /// another host), running, done, or why it failed.
+    var download: LabDownload?
+}
+
+enum LabDownload: Equatable {
+    case running, done, failed(String)
 }
 
 struct LabNic { var id: String, networkID: String, mac: String, ip: String }

@@ -31,7 +31,7 @@ struct LabCall {
 extension LabCloudStack {
     /// The commands this lab knows; any other name is refused with 401 as
     /// the real server does under API-key authentication.
-    static let knownCommands: Set<String> = ["listZones", "listServiceOfferings", "listDiskOfferings", "listNetworks", "listOsTypes", "listHypervisors", "listTemplates", "listIsos", "registerIso", "deployVirtualMachine", "listVirtualMachines", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine", "destroyVirtualMachine", "attachIso", "detachIso", "listVolumes", "createTemplate", "updateTemplatePermissions", "updateTemplate", "copyTemplate", "deleteTemplate", "createTags", "deleteTags", "listTags", "queryAsyncJobResult", "listAsyncJobs"]
+    static let knownCommands: Set<String> = ["listZones", "listServiceOfferings", "listDiskOfferings", "listNetworks", "listOsTypes", "listHypervisors", "listTemplates", "listIsos", "registerIso", "deployVirtualMachine", "listVirtualMachines", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine", "destroyVirtualMachine", "attachIso", "detachIso", "listVolumes", "createTemplate", "updateTemplatePermissions", "updateTemplate", "copyTemplate", "deleteTemplate", "deleteIso", "createTags", "deleteTags", "listTags", "queryAsyncJobResult", "listAsyncJobs"]
 
     func execute(_ call: LabCall) throws -> LabJSON {
         switch call.command {
@@ -58,6 +58,7 @@ extension LabCloudStack {
         case "updateTemplate": return try updateTemplate(call)
         case "copyTemplate": return try copyTemplate(call)
         case "deleteTemplate": return try deleteTemplate(call)
+        case "deleteIso": return try deleteIso(call)
         case "createTags": return try createTags(call)
         case "deleteTags": return try deleteTags(call)
         case "listTags": return try listTags(call)
