@@ -212,7 +212,7 @@ let package = Package(
             name: "VizorBench",
             dependencies: [
                 "VizorTUI", "VizorModel", "BackendKit", "VizorMedia", "VizorStore", "VizorXenServer",
-                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab",
+                "VizorCloudStack", "VizorRazor", "VizorProvisioning", "VizorExposure", "VizorLab", "VizorAgent",
                 "LabXAPI", "LabCloudStack", "LabRazor", "LabServing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

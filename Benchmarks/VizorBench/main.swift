@@ -16,6 +16,8 @@ let benchmarks: [(name: String, about: String, run: @Sendable () async throws ->
      { try await InstallBench.run() }),
     ("dashboard", "dashboard over 10,000 machines: key press to frame, one-row change vs full repaint, idle bytes/s",
      { try await DashboardBench.run() }),
+    ("agent", "install steps in the agent: journal to dashboard content, event stream vs journal polled every 2 s",
+     { try await AgentBench.run() }),
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

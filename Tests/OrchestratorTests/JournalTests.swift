@@ -13,6 +13,28 @@ struct JournalTests {
         return try InstallJournal(url: dir.appendingPathComponent("vizor.sqlite"))
     }
 
+    /// The agent publishes what its drivers journal the moment they do: each
+    /// committed write ticks, bursts merge into one tick, reads never tick.
+    @Test func everyCommittedWriteTicksAndReadsDoNot() async throws {
+        let journal = try journal()
+        var ticks = journal.writes().makeAsyncIterator()
+        _ = try await journal.createJob(id: "j1", site: "lab", hypervisor: "xenserver", imageKey: "i#1", request: "{}", now: start)
+        #expect(await ticks.next() != nil, "a write ticks")
+        _ = try await journal.jobs()
+        _ = try await journal.job("j1")
+        try await journal.appendLog("j1", time: start, source: "test", message: "one")
+        try await journal.appendLog("j1", time: start, source: "test", message: "two")
+        // The two log writes merged into one tick; the reads added none.
+        #expect(await ticks.next() != nil)
+        let extra = Task { () -> Bool in
+            var more = ticks
+            return await more.next() != nil
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        extra.cancel()
+        #expect(await extra.value == false, "no tick without a write")
+    }
+
     @Test func journalMigrationRunsAfterTheCatalogsInOneFile() throws {
         let journal = try journal()
         let applied = try journal.database.read { db in try VizorMigrations.migrator.appliedMigrations(db) }

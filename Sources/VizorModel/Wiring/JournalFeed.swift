@@ -23,7 +23,7 @@ public final class JournalFeed {
         task?.cancel()
         task = Task { [weak self] in
             while !Task.isCancelled {
-                await self?.poll()
+                await self?.pollSoon()
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
             }
         }
@@ -32,6 +32,25 @@ public final class JournalFeed {
     public func stop() {
         task?.cancel()
         task = nil
+    }
+
+    private var polling = false
+    private var pollAgain = false
+
+    /// Reads the journal now, because something says it changed (the
+    /// agent's event stream); calls that come while a pass runs are merged
+    /// into one more pass, so passes never overlap.
+    public func pollSoon() async {
+        guard !polling else {
+            pollAgain = true
+            return
+        }
+        polling = true
+        repeat {
+            pollAgain = false
+            await poll()
+        } while pollAgain
+        polling = false
     }
 
     /// One pass: every job's row, and the log lines written since the last pass.

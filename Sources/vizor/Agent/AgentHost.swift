@@ -24,6 +24,7 @@ final class AgentHost: AgentService {
     private var subscribers: [UUID: AsyncStream<JournalJob>.Continuation] = [:]
     private var latest: [String: JournalJob] = [:]
     private var scanner: Task<Void, Never>?
+    private var watcher: Task<Void, Never>?
     private let (ended, endSignal) = AsyncStream<Void>.makeStream()
     private var stopping = false
     /// The configuration file as it was when the agent started (nil: none).
@@ -61,6 +62,20 @@ final class AgentHost: AgentService {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+        // What this agent's drivers journal reaches the subscribers at once,
+        // not at the next scan: the dashboard shows a step as it is journaled.
+        let writes = session.journal.writes()
+        watcher = Task { [weak self] in
+            for await _ in writes {
+                guard let self else { return }
+                await self.publishJournal()
+            }
+        }
+    }
+
+    private func publishJournal() async {
+        guard !stopping, let jobs = try? await session.journal.jobs() else { return }
+        for job in jobs { publish(job) }
     }
 
     /// Suspends until the agent should exit: `POST /v1/shutdown` or idleness.
@@ -73,6 +88,7 @@ final class AgentHost: AgentService {
     func stop() async {
         stopping = true
         scanner?.cancel()
+        watcher?.cancel()
         for task in following.values { task.cancel() }
         for task in following.values { await task.value }
         following = [:]

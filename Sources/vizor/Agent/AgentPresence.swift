@@ -9,13 +9,16 @@ final class AgentPresence {
     let purpose: String
     /// Told when the subscription opens (true) or closes (false): the dashboard's header shows it.
     let onChange: @MainActor (Bool) -> Void
+    /// Told when the agent reports a job's change: the dashboard reads the journal then, not at its next poll.
+    let onJob: @MainActor () -> Void
     private var task: Task<Void, Never>?
     /// Whether the subscription is open now.
     private(set) var connected = false
 
-    init(purpose: String, onChange: @escaping @MainActor (Bool) -> Void = { _ in }) {
+    init(purpose: String, onChange: @escaping @MainActor (Bool) -> Void = { _ in }, onJob: @escaping @MainActor () -> Void = {}) {
         self.purpose = purpose
         self.onChange = onChange
+        self.onJob = onJob
     }
 
     func start() {
@@ -24,8 +27,12 @@ final class AgentPresence {
             while !Task.isCancelled {
                 if let client = try? await agentClient() {
                     do {
-                        for try await event in client.events(purpose: purpose) where event.kind == .hello {
-                            self?.set(true)
+                        for try await event in client.events(purpose: purpose) {
+                            switch event.kind {
+                            case .hello: self?.set(true)
+                            case .job: self?.onJob()
+                            case .heartbeat: break
+                            }
                         }
                     } catch {}
                 }

@@ -69,9 +69,12 @@ enum Dashboard {
         program.startInstall = { installs.start($0, edition: $1) }
         // A subscription to the agent while the dashboard is open: the agent
         // counts it as a client (it does not exit idle under an open dashboard).
-        let presence = AgentPresence(purpose: "dashboard") { open in
+        let presence = AgentPresence(purpose: "dashboard", onChange: { open in
             store.send(.agentLinkChanged(open ? .connected(since: Date()) : .reconnecting(since: Date())))
-        }
+        }, onJob: {
+            // A job changed in the agent: read the journal now (the poll every 2 s stays as a backstop).
+            if let feed { Task { await feed.pollSoon() } }
+        })
         presence.start()
         feed?.start()
         await loop.run(program)

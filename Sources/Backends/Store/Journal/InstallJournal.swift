@@ -12,6 +12,7 @@ public final class InstallJournal: Sendable {
     public let database: DatabasePool
     public let url: URL
     private let counter = WriteCounter()
+    private let signal = WriteSignal()
 
     /// Opens (creating and migrating) the journal at `url`; the catalog shares the file.
     public init(url: URL) throws {
@@ -31,6 +32,14 @@ public final class InstallJournal: Sendable {
 
     /// How many write transactions this instance has committed (for benchmarks).
     public var writeCount: Int { counter.value }
+
+    /// A tick after every write transaction this instance commits, for a
+    /// process that publishes what its own drivers journal the moment they
+    /// do (the agent). Ticks that come faster than they are read are merged
+    /// into one. Writes by other processes do not tick: SQLite tells nobody.
+    public func writes() -> AsyncStream<Void> {
+        signal.subscribe()
+    }
 
     // MARK: jobs
 
@@ -283,6 +292,7 @@ public final class InstallJournal: Sendable {
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let value = try await database.write(body)
         counter.increment()
+        signal.fire()
         return value
     }
 
@@ -359,4 +369,26 @@ final class WriteCounter: @unchecked Sendable {
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
+}
+
+/// Fans a tick out to every subscriber of `InstallJournal.writes()`.
+final class WriteSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var subscribers: [UUID: AsyncStream<Void>.Continuation] = [:]
+
+    func subscribe() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = UUID()
+        lock.withLock { subscribers[id] = continuation }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        return stream
+    }
+
+    func fire() {
+        for continuation in lock.withLock({ Array(subscribers.values) }) { continuation.yield() }
+    }
+
+    private func remove(_ id: UUID) {
+        lock.withLock { subscribers[id] = nil }
+    }
 }
