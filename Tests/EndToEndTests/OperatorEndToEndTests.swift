@@ -247,16 +247,7 @@ struct OperatorEndToEndTests {
                       onCloudStack: false, hostname: "hup-01", template: "hup-tpl")
         let dashboard = try #require(try session.foregroundChildren().first, "no vizor in the pane")
         // Step 5/7: the guest is installing.
-        var job: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(90)
-        while Date() < deadline {
-            let list = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "list", "--json"], env).utf8))) as? [[String: Any]]
-            job = list?.first ?? [:]
-            if job["step"] as? String == "boot-and-follow" { break }
-            usleep(250_000)
-        }
-        #expect(job["step"] as? String == "boot-and-follow", "the job never reached step 5: \(job)")
-        let id = try #require(job["id"] as? String)
+        let id = try Self.jobAtStep5(env)
 
         // The terminal is gone: tmux's server ends, the pane's shell and vizor get SIGHUP.
         _ = try? session.tmux(["kill-server"])
@@ -271,17 +262,7 @@ struct OperatorEndToEndTests {
         tmux = nil
 
         // Nothing else is run: the agent finishes the job.
-        var status = ""
-        let end = Date().addingTimeInterval(180)
-        while Date() < end {
-            let show = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "show", id, "--json"], env).utf8))) as? [String: Any]
-            status = (show?["job"] as? [String: Any])?["status"] as? String ?? ""
-            if status == "succeeded" || status == "failed" || status == "cancelled" { break }
-            usleep(500_000)
-        }
-        #expect(status == "succeeded", "job \(id) after the hang-up: \(status)")
-        let templates = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["template", "list", "--json"], env).utf8))) as? [[String: Any]]
-        #expect(templates?.contains { $0["name"] as? String == "hup-tpl" } == true, "template list in a new process")
+        try Self.expectFinished(id, template: "hup-tpl", after: "the hang-up", env)
     }
 
     /// Gone, or a zombie nobody reaped (an orphan's parent here may not reap).
@@ -321,16 +302,7 @@ struct OperatorEndToEndTests {
         let stateHome = env["XDG_STATE_HOME"] ?? ""
         let dashboard = try #require(Self.dashboards(stateHome: stateHome).first, "no vizor dashboard behind sshd")
 
-        var job: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(90)
-        while Date() < deadline {
-            let list = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "list", "--json"], env).utf8))) as? [[String: Any]]
-            job = list?.first ?? [:]
-            if job["step"] as? String == "boot-and-follow" { break }
-            usleep(250_000)
-        }
-        #expect(job["step"] as? String == "boot-and-follow", "the job never reached step 5: \(job)")
-        let id = try #require(job["id"] as? String)
+        let id = try Self.jobAtStep5(env)
 
         // The connection drops: the client dies without a word, sshd hangs the session up.
         kill(client, SIGKILL)
@@ -338,17 +310,36 @@ struct OperatorEndToEndTests {
         while !Self.isGone(dashboard), Date() < gone { usleep(100_000) }
         #expect(Self.isGone(dashboard), "the dashboard (pid \(dashboard)) outlived its SSH session")
 
+        try Self.expectFinished(id, template: "ssh-tpl", after: "the SSH session dropped", env)
+    }
+
+    /// The id of the job the wizard started, once it runs step 5/7 (the guest is installing).
+    static func jobAtStep5(_ env: [String: String]) throws -> String {
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline {
+            let list = (try? JSONSerialization.jsonObject(with: Data(try vizor(["install", "list", "--json"], env).utf8))) as? [[String: Any]]
+            job = list?.first ?? [:]
+            if job["step"] as? String == "boot-and-follow" { break }
+            usleep(250_000)
+        }
+        #expect(job["step"] as? String == "boot-and-follow", "the job never reached step 5: \(job)")
+        return try #require(job["id"] as? String)
+    }
+
+    /// With no further command, the job succeeds and a new process lists its template.
+    static func expectFinished(_ id: String, template: String, after what: String, _ env: [String: String]) throws {
         var status = ""
         let end = Date().addingTimeInterval(180)
         while Date() < end {
-            let show = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["install", "show", id, "--json"], env).utf8))) as? [String: Any]
+            let show = (try? JSONSerialization.jsonObject(with: Data(try vizor(["install", "show", id, "--json"], env).utf8))) as? [String: Any]
             status = (show?["job"] as? [String: Any])?["status"] as? String ?? ""
             if status == "succeeded" || status == "failed" || status == "cancelled" { break }
             usleep(500_000)
         }
-        #expect(status == "succeeded", "job \(id) after the SSH session dropped: \(status)")
-        let templates = (try? JSONSerialization.jsonObject(with: Data(try Self.vizor(["template", "list", "--json"], env).utf8))) as? [[String: Any]]
-        #expect(templates?.contains { $0["name"] as? String == "ssh-tpl" } == true, "template list in a new process")
+        #expect(status == "succeeded", "job \(id) after \(what): \(status)")
+        let templates = (try? JSONSerialization.jsonObject(with: Data(try vizor(["template", "list", "--json"], env).utf8))) as? [[String: Any]]
+        #expect(templates?.contains { $0["name"] as? String == template } == true, "template list in a new process")
     }
 
     /// vizor dashboards (no sub-command) whose XDG state directory is this one.
